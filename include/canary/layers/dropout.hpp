@@ -1,0 +1,34 @@
+#pragma once
+// Dropout(p), torch.nn.Dropout semantics: in training each element is zeroed with probability p
+// and the survivors are scaled by 1/(1-p) (inverted dropout), so inference is the identity. The
+// mask comes from the tape's generator: the same seed gives the same masks.
+#include <string>
+
+#include "canary/autodiff/expr.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+struct Dropout {
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+    double p = 0.5;
+
+    Dropout() = default;
+    explicit Dropout(double probability) : p(probability) {
+        if (!(p >= 0.0 && p < 1.0)) throw config_error("Dropout: p must be in [0, 1), got " + std::to_string(p));
+    }
+    std::string name() const { return "Dropout(p=" + std::to_string(p).substr(0, 4) + ")"; }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (!tape.training() || p == 0.0) return x;
+        Var<T> mask = tape.make(Shape{x.rows(), x.cols()}, false);
+        const T keep_scale = T(1) / static_cast<T>(1.0 - p);
+        for (index i = 0; i < mask.numel(); ++i) mask.val[i] = tape.rng().uniform() < p ? T(0) : keep_scale;
+        return eval(tape, x * mask);
+    }
+};
+
+}  // namespace canary

@@ -1,0 +1,22 @@
+# Runs COMPILER -fsyntax-only on SOURCE and asserts: compilation fails, exactly one "error:" line,
+# and the output matches PATTERN (a plain substring).
+set(args -std=c++20 -fsyntax-only)
+foreach(dir IN LISTS INCLUDES)
+  list(APPEND args -I${dir})
+endforeach()
+execute_process(COMMAND ${COMPILER} ${args} ${SOURCE}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(text "${out}${err}")
+if(rc EQUAL 0)
+  message(FATAL_ERROR "expected a compile error, but ${SOURCE} compiled")
+endif()
+string(REGEX MATCHALL "error:" errors "${text}")
+list(LENGTH errors n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "expected exactly one error, got ${n}:\n${text}")
+endif()
+string(FIND "${text}" "${PATTERN}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "the error does not name the position and widths ('${PATTERN}'):\n${text}")
+endif()
+message(STATUS "one error, as expected:\n${text}")
