@@ -1,0 +1,5 @@
+#pragma once
+// Composition: Sequential, Named, Model (flat parameter buffer), the Layer concept.
+#include "canary/model/layer.hpp"
+#include "canary/model/model.hpp"
+#include "canary/model/sequential.hpp"

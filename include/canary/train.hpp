@@ -1,0 +1,5 @@
+#pragma once
+// Losses, optimizers, gradient clipping and numeric guards.
+#include "canary/train/guards.hpp"
+#include "canary/train/losses.hpp"
+#include "canary/train/optimizers.hpp"

@@ -1,0 +1,147 @@
+#pragma once
+// Optimizers over the model's flat parameter buffer: one loop each, no per-layer bookkeeping.
+// Update rules follow torch.optim exactly (same order of operations, same epsilon placement), so a
+// model trained here and in PyTorch from the same weights follows the same trajectory.
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "canary/core/error.hpp"
+#include "canary/core/shape.hpp"
+
+namespace canary {
+
+namespace detail {
+template <class M>
+concept HasFlatParameters = requires(M& m) {
+    m.parameters();
+    m.gradients();
+    M::param_count;
+};
+}  // namespace detail
+
+/// Common interface: step(params, grads, n) and a model overload.
+template <class T, class Derived>
+class OptimizerBase {
+public:
+    template <detail::HasFlatParameters M>
+    void step(M& model) {
+        static_cast<Derived*>(this)->step(model.parameters(), model.gradients(), M::param_count);
+    }
+    T learning_rate() const noexcept { return lr_; }
+    void set_learning_rate(T lr) noexcept { lr_ = lr; }
+    long steps_taken() const noexcept { return t_; }
+
+protected:
+    explicit OptimizerBase(T lr) : lr_(lr) {
+        if (!(lr >= T(0))) throw config_error("optimizer: learning rate must be >= 0");
+    }
+    void ensure_state(std::vector<T>& s, index n) {
+        if (static_cast<index>(s.size()) != n) s.assign(static_cast<std::size_t>(n), T(0));
+    }
+    T lr_;
+    long t_ = 0;
+};
+
+/// torch.optim.SGD(lr, momentum, dampening, weight_decay, nesterov).
+template <class T>
+class SGD : public OptimizerBase<T, SGD<T>> {
+    using Base = OptimizerBase<T, SGD<T>>;
+
+public:
+    explicit SGD(T lr, T momentum = T(0), T weight_decay = T(0), T dampening = T(0), bool nesterov = false)
+        : Base(lr), momentum_(momentum), weight_decay_(weight_decay), dampening_(dampening), nesterov_(nesterov) {
+        if (nesterov && (momentum <= T(0) || dampening != T(0)))
+            throw config_error("SGD: Nesterov momentum requires momentum > 0 and zero dampening");
+    }
+    using Base::step;
+    void step(T* p, const T* g, index n) {
+        if (momentum_ != T(0)) this->ensure_state(buf_, n);
+        const bool first = this->t_ == 0;
+        ++this->t_;
+        for (index i = 0; i < n; ++i) {
+            T d = g[i] + weight_decay_ * p[i];
+            if (momentum_ != T(0)) {
+                T& b = buf_[static_cast<std::size_t>(i)];
+                b = first ? d : momentum_ * b + (T(1) - dampening_) * d;
+                d = nesterov_ ? d + momentum_ * b : b;
+            }
+            p[i] -= this->lr_ * d;
+        }
+    }
+
+private:
+    T momentum_, weight_decay_, dampening_;
+    bool nesterov_;
+    std::vector<T> buf_;
+};
+
+/// torch.optim.Adam (weight decay added to the gradient) and, with decoupled = true,
+/// torch.optim.AdamW (weight decay applied to the parameters: p *= 1 - lr wd).
+template <class T>
+class Adam : public OptimizerBase<T, Adam<T>> {
+    using Base = OptimizerBase<T, Adam<T>>;
+
+public:
+    explicit Adam(T lr = T(1e-3), T beta1 = T(0.9), T beta2 = T(0.999), T eps = T(1e-8), T weight_decay = T(0),
+                  bool decoupled_weight_decay = false)
+        : Base(lr), beta1_(beta1), beta2_(beta2), eps_(eps), weight_decay_(weight_decay),
+          decoupled_(decoupled_weight_decay) {
+        if (!(beta1 >= T(0) && beta1 < T(1) && beta2 >= T(0) && beta2 < T(1)))
+            throw config_error("Adam: betas must be in [0, 1)");
+    }
+    using Base::step;
+    void step(T* p, const T* g, index n) {
+        this->ensure_state(m_, n);
+        this->ensure_state(v_, n);
+        ++this->t_;
+        const T bc1 = T(1) - std::pow(beta1_, static_cast<T>(this->t_));
+        const T bc2 = T(1) - std::pow(beta2_, static_cast<T>(this->t_));
+        const T step_size = this->lr_ / bc1;
+        const T sqrt_bc2 = std::sqrt(bc2);
+        const T decay = decoupled_ ? T(1) - this->lr_ * weight_decay_ : T(1);
+        const T coupled = decoupled_ ? T(0) : weight_decay_;
+        T* m = m_.data();
+        T* v = v_.data();
+        for (index i = 0; i < n; ++i) {
+            const T gi = g[i] + coupled * p[i];
+            p[i] *= decay;
+            m[i] = beta1_ * m[i] + (T(1) - beta1_) * gi;
+            v[i] = beta2_ * v[i] + (T(1) - beta2_) * gi * gi;
+            p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps_);
+        }
+    }
+
+private:
+    T beta1_, beta2_, eps_, weight_decay_;
+    bool decoupled_;
+    std::vector<T> m_, v_;
+};
+
+/// torch.optim.AdamW: Adam with decoupled weight decay (default 0.01 as in torch).
+template <class T>
+class AdamW : public Adam<T> {
+public:
+    explicit AdamW(T lr = T(1e-3), T beta1 = T(0.9), T beta2 = T(0.999), T eps = T(1e-8), T weight_decay = T(1e-2))
+        : Adam<T>(lr, beta1, beta2, eps, weight_decay, true) {}
+};
+
+/// torch.nn.utils.clip_grad_norm_: scales all gradients by max_norm / (||g||_2 + 1e-6) when that
+/// factor is below one. Returns the norm before clipping.
+template <class T>
+T clip_grad_norm(T* g, index n, T max_norm) {
+    double sq = 0.0;
+    for (index i = 0; i < n; ++i) sq += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+    const T total = static_cast<T>(std::sqrt(sq));
+    const T coef = max_norm / (total + T(1e-6));
+    if (coef < T(1))
+        for (index i = 0; i < n; ++i) g[i] *= coef;
+    return total;
+}
+template <detail::HasFlatParameters M, class T>
+T clip_grad_norm(M& model, T max_norm) {
+    return clip_grad_norm(model.gradients(), M::param_count, max_norm);
+}
+
+}  // namespace canary
