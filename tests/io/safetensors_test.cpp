@@ -474,9 +474,10 @@ TEST_F(safetensors_test, metadata_must_map_strings_to_strings) {
 }
 
 TEST_F(safetensors_test, header_padding_and_any_tensor_order_are_accepted) {
-    // Tensors listed out of data order, header padded with spaces: both allowed by the format.
+    // Tensors listed out of data order, header padded with spaces, an unknown field in an entry:
+    // all accepted, as by the reference reader.
     const auto bytes = raw_file(
-        R"({"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]},"a":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}      )",
+        R"({"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6],"extra":"ignored"},"a":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}      )",
         6);
     const fs::path path = file("padded.safetensors");
     write_bytes(path, bytes);
