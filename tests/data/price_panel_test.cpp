@@ -150,6 +150,14 @@ TEST(LoadPricesText, CrlfBomAndTrailingNewlines) {
     EXPECT_EQ(q.prices(1, 0), 2.0);
 }
 
+TEST(LoadPricesText, QuotedFieldsAndPlusSign) {
+    const auto p = cd::load_prices_from_string("\"date\",\"A\"\n\"2020-01-01\",\"1.5\"\n2020-01-02, +2 \n");
+    EXPECT_EQ(p.instruments[0], "A");
+    EXPECT_EQ(p.dates[0], "2020-01-01");
+    EXPECT_EQ(p.prices(0, 0), 1.5);
+    EXPECT_EQ(p.prices(1, 0), 2.0);
+}
+
 TEST(LoadPricesText, UnparsableNumber) {
     const auto e = parse_failure("date,SPI,BASI,INDU\n2020-01-01,1,2,3\n2020-01-02,1,2,abc\n");
     EXPECT_EQ(e.line(), 3u);
