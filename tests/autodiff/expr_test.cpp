@@ -7,10 +7,10 @@
 #include "canary/testing/gradient_check.hpp"
 
 using namespace canary;
-using testing::Probe;
+using canary::testing::Probe;
 
 namespace {
-std::vector<double> random_values(index n, std::uint64_t seed, double lo = -2.0, double hi = 2.0) {
+std::vector<double> random_values(canary::index n, std::uint64_t seed, double lo = -2.0, double hi = 2.0) {
     Rng r(seed);
     std::vector<double> v(static_cast<std::size_t>(n));
     for (auto& x : v) x = r.uniform(lo, hi);
@@ -19,12 +19,12 @@ std::vector<double> random_values(index n, std::uint64_t seed, double lo = -2.0,
 
 // Gradient-checks f(a, b) for a (3, 5) a and a b of the given shape.
 template <class F>
-testing::GradCheckReport check_binary(F f, Shape b_shape, double lo = -2.0, double hi = 2.0) {
+canary::testing::GradCheckReport check_binary(F f, Shape b_shape, double lo = -2.0, double hi = 2.0) {
     Shape a_shape{3, 5};
     auto a = random_values(a_shape.numel(), 1, lo, hi), ga = a;
     auto b = random_values(b_shape.numel(), 2, lo, hi), gb = b;
     std::vector<Probe> probes{{"a", a.data(), ga.data(), a_shape.numel()}, {"b", b.data(), gb.data(), b_shape.numel()}};
-    return testing::check_gradients(
+    return canary::testing::check_gradients(
         [&](Tape<double>& t) {
             Var<double> A{a.data(), ga.data(), a_shape, a_shape.cols()};
             Var<double> B{b.data(), gb.data(), b_shape, b_shape.cols()};

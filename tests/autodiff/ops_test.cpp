@@ -5,7 +5,7 @@
 #include "canary/testing/gradient_check.hpp"
 
 using namespace canary;
-using testing::Probe;
+using canary::testing::Probe;
 
 namespace {
 struct Tensor {
@@ -20,10 +20,10 @@ struct Tensor {
 };
 
 template <class F>
-testing::GradCheckReport check(std::vector<Tensor*> tensors, F f) {
+canary::testing::GradCheckReport check(std::vector<Tensor*> tensors, F f) {
     std::vector<Probe> probes;
     for (std::size_t i = 0; i < tensors.size(); ++i) probes.push_back(tensors[i]->probe("t" + std::to_string(i)));
-    return testing::check_gradients([&](Tape<double>& t) { return f(t); }, std::span<Probe>(probes));
+    return canary::testing::check_gradients([&](Tape<double>& t) { return f(t); }, std::span<Probe>(probes));
 }
 }  // namespace
 
@@ -114,9 +114,9 @@ TEST(Ops, SoftmaxRowsSumToOneAndAdjointIsCorrect) {
     Tensor x(Shape{4, 6}, 3);
     Tape<double> t(false);
     auto y = softmax(t, x.var());
-    for (index r = 0; r < 4; ++r) {
+    for (canary::index r = 0; r < 4; ++r) {
         double s = 0;
-        for (index c = 0; c < 6; ++c) s += y(r, c);
+        for (canary::index c = 0; c < 6; ++c) s += y(r, c);
         EXPECT_NEAR(s, 1.0, 1e-14);
     }
     auto rep = check({&x}, [&](Tape<double>& t) { return softmax(t, x.var()); });

@@ -22,11 +22,11 @@ TEST(Dense, ComputesXWTransposePlusBias) {
 }
 
 TEST(Dense, GradientCheckOnMatrixAndSequenceInputs) {
-    auto r = testing::check_layer(Dense<4, 3>{}, Shape{5, 4});
+    auto r = canary::testing::check_layer(Dense<4, 3>{}, Shape{5, 4});
     EXPECT_TRUE(r.ok()) << r.str();
-    auto r3 = testing::check_layer(Dense<4, 3>{}, Shape{2, 3, 4});
+    auto r3 = canary::testing::check_layer(Dense<4, 3>{}, Shape{2, 3, 4});
     EXPECT_TRUE(r3.ok()) << r3.str();
-    auto nb = testing::check_layer(Dense<4, 3, false>{}, Shape{5, 4});
+    auto nb = canary::testing::check_layer(Dense<4, 3, false>{}, Shape{5, 4});
     EXPECT_TRUE(nb.ok()) << nb.str();
 }
 
@@ -34,7 +34,7 @@ TEST(Dense, InitialisationFollowsTorchBoundsAndSeed) {
     Model<Dense<16, 8>, float> a(3), b(3), c(4);
     const float bound = 1.0f / 4.0f;  // 1/sqrt(16)
     float max_abs = 0;
-    for (index i = 0; i < a.param_count; ++i) {
+    for (canary::index i = 0; i < a.param_count; ++i) {
         EXPECT_EQ(a.parameters()[i], b.parameters()[i]);
         max_abs = std::max(max_abs, std::abs(a.parameters()[i]));
     }
@@ -56,11 +56,11 @@ TEST(Dense, WrongRuntimeWidthThrowsNamingTheLayer) {
 }
 
 TEST(Activations, GradientChecks) {
-    EXPECT_TRUE(testing::check_layer(ReLU{}, Shape{3, 7}).ok());
-    EXPECT_TRUE(testing::check_layer(Sigmoid{}, Shape{3, 7}).ok());
-    EXPECT_TRUE(testing::check_layer(Tanh{}, Shape{3, 7}).ok());
-    EXPECT_TRUE(testing::check_layer(GELU{}, Shape{3, 7}).ok());
-    EXPECT_TRUE(testing::check_layer(LeakyReLU{0.2}, Shape{3, 7}).ok());
+    EXPECT_TRUE(canary::testing::check_layer(ReLU{}, Shape{3, 7}).ok());
+    EXPECT_TRUE(canary::testing::check_layer(Sigmoid{}, Shape{3, 7}).ok());
+    EXPECT_TRUE(canary::testing::check_layer(Tanh{}, Shape{3, 7}).ok());
+    EXPECT_TRUE(canary::testing::check_layer(GELU{}, Shape{3, 7}).ok());
+    EXPECT_TRUE(canary::testing::check_layer(LeakyReLU{0.2}, Shape{3, 7}).ok());
 }
 
 TEST(Dropout, InvertedScalingDeterministicMaskAndIdentityInInference) {
@@ -70,16 +70,16 @@ TEST(Dropout, InvertedScalingDeterministicMaskAndIdentityInInference) {
     auto y1 = m.forward(t1, t1.input(ones.data(), {40, 100}));
     auto y2 = m.forward(t2, t2.input(ones.data(), {40, 100}));
     int zeros = 0;
-    for (index i = 0; i < 4000; ++i) {
+    for (canary::index i = 0; i < 4000; ++i) {
         ASSERT_EQ(y1.val[i], y2.val[i]);
         if (y1.val[i] == 0.0f) ++zeros;
         else ASSERT_FLOAT_EQ(y1.val[i], 1.0f / 0.75f);
     }
     EXPECT_NEAR(zeros / 4000.0, 0.25, 0.03);
     auto y3 = m.forward(t3, t3.input(ones.data(), {40, 100}));
-    for (index i = 0; i < 4000; ++i) ASSERT_EQ(y3.val[i], 1.0f);
+    for (canary::index i = 0; i < 4000; ++i) ASSERT_EQ(y3.val[i], 1.0f);
     EXPECT_THROW(Dropout(1.0), config_error);
     // Under a fixed mask (the checker reseeds the tape) the gradient is exact.
-    auto r = testing::check_layer(Dropout(0.3), Shape{4, 6});
+    auto r = canary::testing::check_layer(Dropout(0.3), Shape{4, 6});
     EXPECT_TRUE(r.ok()) << r.str();
 }

@@ -39,11 +39,11 @@ TEST(Sequential, ForwardEqualsManualComposition) {
     auto y = m.forward(t, X);
     auto manual = d3.forward(t, eval(t, tanh(d2.forward(t, eval(t, gelu(d1.forward(t, X)))))));
     ASSERT_EQ(y.shape, (Shape{3, 1}));
-    for (index i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(y.val[i], manual.val[i]);
+    for (canary::index i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(y.val[i], manual.val[i]);
 }
 
 TEST(Sequential, GradientCheckThroughTheWholeStack) {
-    auto r = testing::check_layer(Mlp{}, Shape{4, 6});
+    auto r = canary::testing::check_layer(Mlp{}, Shape{4, 6});
     EXPECT_TRUE(r.ok()) << r.str();
 }
 

@@ -5,14 +5,14 @@
 #include "canary/canary.hpp"
 
 using namespace canary;
-using testing::Probe;
+using canary::testing::Probe;
 
 namespace {
 template <class F>
-testing::GradCheckReport check_loss(F loss, std::vector<double> targets) {
+canary::testing::GradCheckReport check_loss(F loss, std::vector<double> targets) {
     std::vector<double> x{-3.0, -0.7, 0.0, 0.4, 2.2, 8.0}, gx(6), gt(6);
     std::vector<Probe> probes{{"logits", x.data(), gx.data(), 6}};
-    return testing::check_gradients(
+    return canary::testing::check_gradients(
         [&](Tape<double>& t) {
             return loss(t, Var<double>{x.data(), gx.data(), Shape{6, 1}, 1},
                         Var<double>{targets.data(), nullptr, Shape{6, 1}, 1});

@@ -33,12 +33,12 @@ namespace {
 struct Batch {
     std::vector<float> x, y;
 };
-Batch make_batch(index n, std::uint64_t seed) {
+Batch make_batch(canary::index n, std::uint64_t seed) {
     Rng r(seed);
     Batch b{std::vector<float>(static_cast<std::size_t>(n * 8)), std::vector<float>(static_cast<std::size_t>(n))};
-    for (index i = 0; i < n; ++i) {
+    for (canary::index i = 0; i < n; ++i) {
         float s = 0;
-        for (index j = 0; j < 8; ++j) {
+        for (canary::index j = 0; j < 8; ++j) {
             const float v = static_cast<float>(r.uniform(-1, 1));
             b.x[static_cast<std::size_t>(i * 8 + j)] = v;
             s += v * (j % 2 ? 1.0f : -0.5f);
@@ -48,7 +48,7 @@ Batch make_batch(index n, std::uint64_t seed) {
     return b;
 }
 
-float train_step(Model<Net>& m, Tape<float>& tape, Adam<float>& opt, const Batch& b, index n) {
+float train_step(Model<Net>& m, Tape<float>& tape, Adam<float>& opt, const Batch& b, canary::index n) {
     tape.reset();
     auto x = tape.input(b.x.data(), Shape{n, 8});
     auto y = tape.input(b.y.data(), Shape{n, 1});

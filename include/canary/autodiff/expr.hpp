@@ -206,7 +206,8 @@ struct Abs { template <class T> T f(T x) const { return x < T(0) ? -x : x; } tem
 struct Tanh { template <class T> T f(T x) const { return math::tanh(x); } template <class T> T d(T, T y) const { return T(1) - y * y; } };
 struct Sigmoid { template <class T> T f(T x) const { return math::sigmoid(x); } template <class T> T d(T, T y) const { return y * (T(1) - y); } };
 // torch convention: the derivative of relu at 0 is 0.
-struct Relu { template <class T> T f(T x) const { return x > T(0) ? x : T(0); } template <class T> T d(T x, T) const { return x > T(0) ? T(1) : T(0); } };
+// NaN propagates through relu as in torch (x < 0 is false for NaN).
+struct Relu { template <class T> T f(T x) const { return x < T(0) ? T(0) : x; } template <class T> T d(T x, T) const { return x > T(0) ? T(1) : T(0); } };
 struct LeakyRelu {
     double slope;
     template <class T> T f(T x) const { return x > T(0) ? x : T(slope) * x; }

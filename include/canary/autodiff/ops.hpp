@@ -12,9 +12,8 @@
 namespace canary {
 
 namespace detail {
-inline void require(bool ok, const char* op, const std::string& what) {
-    if (!ok) throw shape_error(std::string(op) + ": " + what);
-}
+// Messages are built only on failure: the hot path must not allocate.
+[[noreturn]] inline void fail(const char* op, const std::string& what) { throw shape_error(std::string(op) + ": " + what); }
 }  // namespace detail
 
 /// C = op(A) op(B) for matrix views. Adjoints: dA += dC op(B)^T (transposed back), dB += op(A)^T dC.
@@ -24,7 +23,7 @@ Var<T> matmul(Tape<T, B>& tape, const Var<T>& a, const Var<T>& b, bool trans_a =
     const index k = trans_a ? a.rows() : a.cols();
     const index kb = trans_b ? b.cols() : b.rows();
     const index n = trans_b ? b.rows() : b.cols();
-    detail::require(k == kb, "matmul", "inner extents differ: " + a.shape.str() + (trans_a ? "^T" : "") + " x " +
+    if (k != kb) detail::fail("matmul", "inner extents differ: " + a.shape.str() + (trans_a ? "^T" : "") + " x " +
                                            b.shape.str() + (trans_b ? "^T" : ""));
     const bool grad = tape.recording() && (a.requires_grad() || b.requires_grad());
     Var<T> c = tape.make(Shape{m, n}, grad);
@@ -51,9 +50,9 @@ Var<T> matmul(Tape<T, B>& tape, const Var<T>& a, const Var<T>& b, bool trans_a =
 template <class T, class B>
 Var<T> linear(Tape<T, B>& tape, const Var<T>& x, const Var<T>& w, const Var<T>& b) {
     const index in = w.cols(), out = w.rows();
-    detail::require(x.cols() == in, "linear", "input width " + std::to_string(x.cols()) + " but weight " + w.shape.str());
+    if (x.cols() != in) detail::fail("linear", "input width " + std::to_string(x.cols()) + " but weight " + w.shape.str());
     const bool has_bias = b.val != nullptr;
-    if (has_bias) detail::require(b.numel() == out, "linear", "bias " + b.shape.str() + " for " + std::to_string(out) + " outputs");
+    if (has_bias && b.numel() != out) detail::fail("linear", "bias " + b.shape.str() + " for " + std::to_string(out) + " outputs");
     const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || (has_bias && b.requires_grad()));
     const index rows = x.rows();
     Var<T> y = tape.make(x.contiguous() ? x.shape.with_width(out) : Shape{rows, out}, grad);
@@ -99,7 +98,7 @@ Var<T> sum(Tape<T, B>& tape, const Var<T>& x) {
 /// The mean of all elements, as a (1) variable. Adjoint: dS / n to every element.
 template <class T, class B>
 Var<T> mean(Tape<T, B>& tape, const Var<T>& x) {
-    detail::require(x.numel() > 0, "mean", "empty tensor");
+    if (x.numel() == 0) detail::fail("mean", "empty tensor");
     return eval(tape, sum(tape, x) * (T(1) / static_cast<T>(x.numel())));
 }
 
@@ -138,11 +137,12 @@ Var<T> sum_cols(Tape<T, B>& tape, const Var<T>& x) {
     }
     if (grad) {
         tape.record([x, s] {
+            const index C = x.cols();
             for (index r = 0; r < x.rows(); ++r) {
                 const T g = s.adj[r];
                 T* xr = x.adj + r * x.ld;
                 CANARY_VECTORIZE
-                for (index c = 0; c < x.cols(); ++c) xr[c] += g;
+                for (index c = 0; c < C; ++c) xr[c] += g;
             }
         });
     }
@@ -153,7 +153,7 @@ Var<T> sum_cols(Tape<T, B>& tape, const Var<T>& x) {
 /// splitting, is a pair of col_block views and needs no node. Adjoint: each input receives its block.
 template <class T, class B>
 Var<T> concat_cols(Tape<T, B>& tape, const Var<T>& a, const Var<T>& b) {
-    detail::require(a.rows() == b.rows(), "concat_cols", "row counts differ: " + a.shape.str() + " and " + b.shape.str());
+    if (a.rows() != b.rows()) detail::fail("concat_cols", "row counts differ: " + a.shape.str() + " and " + b.shape.str());
     const bool grad = tape.recording() && (a.requires_grad() || b.requires_grad());
     const index ca = a.cols(), cb = b.cols();
     Shape shape = (a.contiguous() && a.shape.rank() >= 2) ? a.shape.with_width(ca + cb) : Shape{a.rows(), ca + cb};
