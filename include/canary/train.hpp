@@ -3,3 +3,4 @@
 #include "canary/train/guards.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
+#include "canary/train/trainer.hpp"
