@@ -5,6 +5,7 @@
 #include "cases_graph.hpp"
 #include "cases_recurrent.hpp"
 #include "cases_sequence.hpp"
+#include "cases_transformer.hpp"
 
 namespace canary::parity {
 
@@ -14,6 +15,7 @@ inline testing::ParityRegistry all_cases() {
     register_sequence_cases(r);
     register_recurrent_cases(r);
     register_graph_cases(r);
+    register_transformer_cases(r);
     return r;
 }
 

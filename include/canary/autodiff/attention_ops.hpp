@@ -1,0 +1,98 @@
+#pragma once
+// Scaled dot-product attention over heads, as one primitive with a hand-written adjoint.
+//
+// Input: the packed projections qkv (B*T, 3D) of a (B, T, D) sequence (columns [0, D) = Q,
+// [D, 2D) = K, [2D, 3D) = V; head h owns columns [h dh, (h+1) dh) of each, dh = D / H).
+// Per batch b and head h:   S = Q K^T / sqrt(dh) (+ mask),  P = softmax_rows(S),  O = P V.
+// Output O (B, T, D), heads concatenated along features (torch.nn.MultiheadAttention's layout).
+//
+// Adjoint (per b, h):  dV += P^T dO;  dP = dO V^T;  dS = P * (dP - rowsum(dP * P));
+//                      dQ += dS K / sqrt(dh);  dK += dS^T Q / sqrt(dh).
+// Masked entries get probability exactly 0 (and so no gradient). A row whose keys are all masked
+// would be 0/0; torch returns NaN there, canary throws (it is always a caller's mistake).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "canary/autodiff/tape.hpp"
+
+namespace canary {
+
+/// Optional masks: key_padding (B, T) bytes, nonzero = this key is padding (ignored);
+/// causal: query t attends to keys <= t only.
+struct AttentionMask {
+    const std::uint8_t* key_padding = nullptr;
+    bool causal = false;
+};
+
+template <class T, class B>
+Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, index time, index heads,
+                            AttentionMask mask = {}, T** probabilities_out = nullptr) {
+    const index D3 = qkv.cols(), D = D3 / 3, dh = D / heads;
+    if (D3 != 3 * D || D != dh * heads || qkv.rows() != batch * time || !qkv.contiguous())
+        throw shape_error("multi_head_attention: packed qkv " + qkv.shape.str() + " does not fit batch " +
+                          std::to_string(batch) + ", time " + std::to_string(time) + ", heads " + std::to_string(heads));
+    const bool grad = tape.recording() && qkv.requires_grad();
+    Var<T> out = tape.make(Shape{batch, time, D}, grad);
+    T* P = tape.scratch(batch * heads * time * time);  // kept for backward and for inspection
+    const T scale = T(1) / std::sqrt(static_cast<T>(dh));
+    for (index b = 0; b < batch; ++b) {
+        const T* base = qkv.val + b * time * D3;
+        for (index h = 0; h < heads; ++h) {
+            T* S = P + (b * heads + h) * time * time;
+            B::gemm(false, true, time, time, dh, scale, base + h * dh, D3, base + D + h * dh, D3, T(0), S, time);
+            for (index i = 0; i < time; ++i) {
+                T* row = S + i * time;
+                T mx = -std::numeric_limits<T>::infinity();
+                for (index j = 0; j < time; ++j) {
+                    const bool masked = (mask.causal && j > i) || (mask.key_padding && mask.key_padding[b * time + j]);
+                    if (masked) row[j] = -std::numeric_limits<T>::infinity();
+                    mx = row[j] > mx ? row[j] : mx;
+                }
+                if (mx == -std::numeric_limits<T>::infinity())
+                    throw shape_error("multi_head_attention: every key of query " + std::to_string(i) + " in batch " +
+                                      std::to_string(b) + " is masked");
+                T z = T(0);
+                for (index j = 0; j < time; ++j) {
+                    row[j] = row[j] == -std::numeric_limits<T>::infinity() ? T(0) : std::exp(row[j] - mx);
+                    z += row[j];
+                }
+                const T inv = T(1) / z;
+                for (index j = 0; j < time; ++j) row[j] *= inv;
+            }
+            B::gemm(false, false, time, dh, time, T(1), S, time, base + 2 * D + h * dh, D3, T(0),
+                    out.val + b * time * D + h * dh, D);
+        }
+    }
+    if (probabilities_out) *probabilities_out = P;
+    if (grad) {
+        T* dP = tape.scratch(time * time);
+        tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, scale] {
+            for (index b = 0; b < batch; ++b) {
+                const T* base = qkv.val + b * time * D3;
+                T* gbase = qkv.adj + b * time * D3;
+                const T* gout = out.adj + b * time * D;
+                for (index h = 0; h < heads; ++h) {
+                    const T* Pbh = P + (b * heads + h) * time * time;
+                    const T* dO = gout + h * dh;
+                    // dV += P^T dO ; dP = dO V^T
+                    B::gemm(true, false, time, dh, time, T(1), Pbh, time, dO, D, T(1), gbase + 2 * D + h * dh, D3);
+                    B::gemm(false, true, time, time, dh, T(1), dO, D, base + 2 * D + h * dh, D3, T(0), dP, time);
+                    for (index i = 0; i < time; ++i) {
+                        const T* p = Pbh + i * time;
+                        T* g = dP + i * time;
+                        T dot = T(0);
+                        for (index j = 0; j < time; ++j) dot += g[j] * p[j];
+                        for (index j = 0; j < time; ++j) g[j] = p[j] * (g[j] - dot);
+                    }
+                    // dQ += dS K * scale ; dK += dS^T Q * scale
+                    B::gemm(false, false, time, dh, time, scale, dP, time, base + D + h * dh, D3, T(1), gbase + h * dh, D3);
+                    B::gemm(true, false, time, dh, time, scale, dP, time, base + h * dh, D3, T(1), gbase + D + h * dh, D3);
+                }
+            }
+        });
+    }
+    return out;
+}
+
+}  // namespace canary

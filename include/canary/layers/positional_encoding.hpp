@@ -1,0 +1,80 @@
+#pragma once
+// Positional encodings added to a (batch, time, Dim) sequence.
+//   SinusoidalPositionalEncoding<Dim>: pe[t, 2i] = sin(t / 10000^(2i/Dim)), pe[t, 2i+1] = cos(same)
+//     (Vaswani et al.; no parameters; the adjoint is the identity).
+//   LearnedPositionalEncoding<Dim, MaxLen>: y[b, t] = x[b, t] + weight[t]; weight (MaxLen, Dim),
+//     initialised N(0, 1) like torch.nn.Embedding; adjoint: weight-bar[t] += sum_b y-bar[b, t].
+#include <cmath>
+#include <string>
+
+#include "canary/autodiff/tape.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+namespace detail {
+template <class T, class B>
+Var<T> add_time_table(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj, const std::string& who) {
+    if (x.shape.rank() != 3 || !x.contiguous()) throw shape_error(who + ": input must be a (batch, time, features) tensor");
+    const index batch = x.shape[0], time = x.shape[1], dim = x.shape[2];
+    const bool grad = tape.recording() && (x.requires_grad() || table_adj);
+    Var<T> y = tape.make(x.shape, grad);
+    for (index b = 0; b < batch; ++b)
+        for (index i = 0; i < time * dim; ++i) y.val[b * time * dim + i] = x.val[b * time * dim + i] + table[i];
+    if (grad) {
+        tape.record([x, y, table_adj, batch, time, dim] {
+            for (index b = 0; b < batch; ++b)
+                for (index i = 0; i < time * dim; ++i) {
+                    const T g = y.adj[b * time * dim + i];
+                    if (x.adj) x.adj[b * time * dim + i] += g;
+                    if (table_adj) table_adj[i] += g;
+                }
+        });
+    }
+    return y;
+}
+}  // namespace detail
+
+template <index Dim>
+struct SinusoidalPositionalEncoding {
+    static constexpr index in_width = Dim;
+    static constexpr index out_width = Dim;
+    static constexpr index param_count = 0;
+    std::string name() const { return "SinusoidalPositionalEncoding<" + std::to_string(Dim) + ">"; }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.cols() != Dim) throw shape_error(name() + ": input " + x.shape.str());
+        const index time = x.shape[1];
+        T* table = tape.scratch(time * Dim);
+        for (index t = 0; t < time; ++t)
+            for (index i = 0; i < Dim; ++i) {
+                const double angle = static_cast<double>(t) / std::pow(10000.0, static_cast<double>(i - i % 2) / Dim);
+                table[t * Dim + i] = static_cast<T>(i % 2 == 0 ? std::sin(angle) : std::cos(angle));
+            }
+        return detail::add_time_table(tape, x, table, static_cast<T*>(nullptr), name());
+    }
+};
+
+template <index Dim, index MaxLen>
+struct LearnedPositionalEncoding {
+    static constexpr index in_width = Dim;
+    static constexpr index out_width = Dim;
+    static constexpr index param_count = MaxLen * Dim;
+    static constexpr std::array<ParamSpec, 1> param_specs{{{"weight", Shape{MaxLen, Dim}, 0}}};
+    std::string name() const {
+        return "LearnedPositionalEncoding<" + std::to_string(Dim) + ", " + std::to_string(MaxLen) + ">";
+    }
+    template <class T>
+    void init(ParamSpan<T> p, Rng& rng) const {
+        for (index i = 0; i < param_count; ++i) p.val[i] = static_cast<T>(rng.normal());
+    }
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.cols() != Dim || x.shape[1] > MaxLen)
+            throw shape_error(name() + ": input " + x.shape.str() + " (time must be <= " + std::to_string(MaxLen) + ")");
+        return detail::add_time_table(tape, x, p.val, tape.recording() ? p.grad : static_cast<T*>(nullptr), name());
+    }
+};
+
+}  // namespace canary

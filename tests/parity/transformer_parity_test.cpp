@@ -1,0 +1,10 @@
+// MultiHeadAttention against torch.nn.MultiheadAttention, with and without the causal mask.
+#include "cases_transformer.hpp"
+#include "parity_fixtures.hpp"
+
+TEST(Parity, MultiHeadAttention) {
+    canary::testing::ParityRegistry r;
+    canary::parity::register_transformer_cases(r);
+    canary::parity_test::expect_parity(r, "mha", 4);
+    canary::parity_test::expect_parity(r, "mha_causal", 2);
+}
