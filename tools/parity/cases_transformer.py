@@ -37,3 +37,64 @@ def mha(gen, dtype, B, T):
 def mha_causal(gen, dtype, B, T):
     m = reinit_(SelfAttention(64, 4, causal=True), gen, scale=0.3)
     return run_module(m, torch.randn(B, T, 64, generator=gen), gen, dtype)
+
+
+@case("transformer_encoder", {"B": 2, "T": 9},
+      variants=[({"B": 1, "T": 1}, torch.float32), ({"B": 2, "T": 9}, torch.float32),
+                ({"B": 3, "T": 16}, torch.float32), ({"B": 2, "T": 6}, torch.float64)])
+def transformer_encoder(gen, dtype, B, T):
+    m = torch.nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+    reinit_(m, gen, scale=0.2)
+    with torch.no_grad():  # keep the norms near their defaults so activations stay well scaled
+        for name, p in m.named_parameters():
+            if name.startswith("norm") and name.endswith("weight"):
+                p.add_(1.0)
+    return run_module(m, torch.randn(B, T, 64, generator=gen), gen, dtype)
+
+
+@case("transformer_encoder_prenorm_gelu", {"B": 2, "T": 7},
+      variants=[({"B": 2, "T": 7}, torch.float32), ({"B": 1, "T": 3}, torch.float64)])
+def transformer_encoder_prenorm_gelu(gen, dtype, B, T):
+    m = torch.nn.TransformerEncoderLayer(32, 2, 48, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+    reinit_(m, gen, scale=0.2)
+    return run_module(m, torch.randn(B, T, 32, generator=gen), gen, dtype)
+
+
+class TemporalBlock(torch.nn.Module):
+    """Bai, Kolter & Koltun (2018) residual block without weight normalisation: two dilated causal
+    convolutions (pad both sides by (k-1)d, then chomp the right), ReLU, and a 1x1 convolution on
+    the skip path when the widths differ; y = relu(h + skip). Layout (B, T, C) at the boundary."""
+
+    def __init__(self, cin, cout, k, d):
+        super().__init__()
+        self.pad = (k - 1) * d
+        self.conv1 = torch.nn.Conv1d(cin, cout, k, padding=self.pad, dilation=d)
+        self.conv2 = torch.nn.Conv1d(cout, cout, k, padding=self.pad, dilation=d)
+        self.downsample = torch.nn.Conv1d(cin, cout, 1) if cin != cout else None
+
+    def forward(self, x):
+        x = x.transpose(1, 2)
+        h = torch.relu(self.conv1(x)[:, :, :-self.pad] if self.pad else self.conv1(x))
+        h = torch.relu(self.conv2(h)[:, :, :-self.pad] if self.pad else self.conv2(h))
+        skip = x if self.downsample is None else self.downsample(x)
+        return torch.relu(h + skip).transpose(1, 2)
+
+
+class TCN(torch.nn.Module):
+    def __init__(self, cin, channels, k):
+        super().__init__()
+        blocks, c = [], cin
+        for i, ch in enumerate(channels):
+            blocks.append(TemporalBlock(c, ch, k, 2 ** i))
+            c = ch
+        self.network = torch.nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.network(x)
+
+
+@case("tcn", {"B": 2, "T": 20}, variants=[({"B": 1, "T": 1}, torch.float32), ({"B": 2, "T": 20}, torch.float32),
+                                          ({"B": 3, "T": 33}, torch.float32), ({"B": 2, "T": 12}, torch.float64)])
+def tcn(gen, dtype, B, T):
+    m = reinit_(TCN(16, [32, 32, 16], 3), gen, scale=0.3)
+    return run_module(m, torch.randn(B, T, 16, generator=gen), gen, dtype)

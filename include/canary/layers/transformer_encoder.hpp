@@ -1,0 +1,92 @@
+#pragma once
+// TransformerEncoderLayer<Dim, Heads, FF, Activation> = torch.nn.TransformerEncoderLayer(Dim, Heads,
+// dim_feedforward=FF, activation, batch_first=True), post-norm by default, pre-norm with
+// norm_first = true:
+//   post-norm:  x1 = norm1(x + drop(self_attn(x)));       y = norm2(x1 + drop(ff(x1)))
+//   pre-norm:   x1 = x + drop(self_attn(norm1(x)));       y = x1 + drop(ff(norm2(x1)))
+//   ff(z) = linear2(drop(act(linear1(z))))
+// Parameter names and order as torch's state_dict: self_attn.{in_proj_weight, in_proj_bias,
+// out_proj.weight, out_proj.bias}, linear1.{weight, bias}, linear2.{weight, bias}, norm1.{weight,
+// bias}, norm2.{weight, bias}. Residual sums are fused expressions; every sub-layer carries its own
+// backward, so the layer's adjoint is their composition (docs/layers/transformer_encoder.md).
+#include <string>
+
+#include "canary/layers/activations.hpp"
+#include "canary/layers/dense.hpp"
+#include "canary/layers/dropout.hpp"
+#include "canary/layers/layer_norm.hpp"
+#include "canary/layers/multihead_attention.hpp"
+
+namespace canary {
+
+template <index Dim, index Heads, index FF, class Activation = ReLU>
+struct TransformerEncoderLayer {
+    using Attention = MultiHeadAttention<Dim, Heads>;
+    using Linear1 = Dense<Dim, FF>;
+    using Linear2 = Dense<FF, Dim>;
+    using Norm = LayerNorm<Dim>;
+    static constexpr index in_width = Dim;
+    static constexpr index out_width = Dim;
+    static constexpr index attention_offset = 0;
+    static constexpr index linear1_offset = Attention::param_count;
+    static constexpr index linear2_offset = linear1_offset + Linear1::param_count;
+    static constexpr index norm1_offset = linear2_offset + Linear2::param_count;
+    static constexpr index norm2_offset = norm1_offset + Norm::param_count;
+    static constexpr index param_count = norm2_offset + Norm::param_count;
+
+    double dropout = 0.1;     ///< torch's default
+    bool norm_first = false;  ///< pre-norm when true
+    bool causal = false;      ///< causal self-attention mask
+    double eps = 1e-5;
+
+    std::string name() const {
+        return "TransformerEncoderLayer<" + std::to_string(Dim) + ", " + std::to_string(Heads) + ", " +
+               std::to_string(FF) + ", " + Activation{}.name() + ">" + (norm_first ? " pre-norm" : "");
+    }
+
+    template <class T>
+    void init(ParamSpan<T> p, Rng& rng) const {
+        Attention{}.init(p.sub(attention_offset, Attention::param_count), rng);
+        Linear1{}.init(p.sub(linear1_offset, Linear1::param_count), rng);
+        Linear2{}.init(p.sub(linear2_offset, Linear2::param_count), rng);
+        Norm{}.init(p.sub(norm1_offset, Norm::param_count), rng);
+        Norm{}.init(p.sub(norm2_offset, Norm::param_count), rng);
+    }
+
+    template <class F>
+    void visit_params(std::string_view prefix, index offset, F&& f) const {
+        const std::string p(prefix);
+        canary::visit_params(Attention{}, p + "self_attn.", offset + attention_offset, f);
+        canary::visit_params(Linear1{}, p + "linear1.", offset + linear1_offset, f);
+        canary::visit_params(Linear2{}, p + "linear2.", offset + linear2_offset, f);
+        canary::visit_params(Norm{}, p + "norm1.", offset + norm1_offset, f);
+        canary::visit_params(Norm{}, p + "norm2.", offset + norm2_offset, f);
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.cols() != Dim)
+            throw shape_error(name() + ": input must be (batch, time, " + std::to_string(Dim) + "), got " + x.shape.str());
+        Attention attention;
+        attention.causal = causal;
+        const Norm norm(eps);
+        const Dropout drop(dropout);
+        auto attend = [&](const Var<T>& v) {
+            return drop.forward(tape, {}, attention.forward(tape, p.sub(attention_offset, Attention::param_count), v));
+        };
+        auto feed_forward = [&](const Var<T>& v) {
+            Var<T> h = Activation{}.forward(tape, {}, Linear1{}.forward(tape, p.sub(linear1_offset, Linear1::param_count), v));
+            return drop.forward(tape, {}, Linear2{}.forward(tape, p.sub(linear2_offset, Linear2::param_count),
+                                                            drop.forward(tape, {}, h)));
+        };
+        const auto norm1 = p.sub(norm1_offset, Norm::param_count), norm2 = p.sub(norm2_offset, Norm::param_count);
+        if (norm_first) {
+            Var<T> x1 = eval(tape, x + attend(norm.forward(tape, norm1, x)));
+            return eval(tape, x1 + feed_forward(norm.forward(tape, norm2, x1)));
+        }
+        Var<T> x1 = norm.forward(tape, norm1, eval(tape, x + attend(x)));
+        return norm.forward(tape, norm2, eval(tape, x1 + feed_forward(x1)));
+    }
+};
+
+}  // namespace canary
