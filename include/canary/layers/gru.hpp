@@ -1,0 +1,163 @@
+#pragma once
+// GRU<In, Hidden, Layers = 1>: torch.nn.GRU(In, Hidden, num_layers=Layers, batch_first=True).
+//
+//   r = s(W_ir x + b_ir + W_hr h + b_hr)          gates in torch's order [r, z, n]
+//   z = s(W_iz x + b_iz + W_hz h + b_hz)
+//   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  (b_hn stays inside the reset product)
+//   h' = (1 - z) * n + z * h
+//
+// Parameters (torch names): weight_ih_l{k} (3H, in_k), weight_hh_l{k} (3H, H), bias_ih_l{k} (3H),
+// bias_hh_l{k} (3H). Input (batch, time, In), output (batch, time, Hidden).
+// `model.forward(tape, with_state(x, {h0}))` returns {sequence, {h_n}} (torch layout).
+// Equations, BPTT derivation and torch correspondence: docs/layers/gru.md.
+#include <string>
+
+#include "canary/layers/recurrent.hpp"
+
+namespace canary {
+
+namespace detail {
+
+/// One GRU layer and direction over a whole sequence, as one tape node. Same structure as
+/// LstmCell; because b_hn sits inside r * (...), the recurrent GEMM goes to its own buffer
+/// (the "hidden side" h W_hh^T) instead of being added to the input projection.
+///
+/// Saved for the backward pass: [r, z, n] over the input-side buffer, W_hn h + b_hn in the n block
+/// of the hidden-side buffer, and h_{t-1}. Backward overwrites the two buffers with the gradients
+/// of the input-side and hidden-side pre-activations, which differ only in the n block.
+struct GruCell {
+    static constexpr index gates = 3;
+    static constexpr bool has_cell_state = false;
+    static constexpr const char* label = "GRU";
+
+    template <class T, class B>
+    static void run(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+        const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 3 * H;
+        const index rows = batch * steps;
+        T* gate = tape.scratch(rows * G);    // x W_ih^T + b_ih -> [r z n] -> input-side gradients
+        T* hidden = tape.scratch(rows * G);  // h W_hh^T (n block: + b_hn) -> hidden-side gradients
+        T* h_prev = tape.scratch(rows * H);
+        T* zeros = nullptr;
+        if (!io.h0) {
+            zeros = tape.scratch(batch * H);
+            B::zero(zeros, batch * H);
+        }
+
+        for (index r = 0; r < rows; ++r) B::copy(w.b_ih.val, gate + r * G, G);
+        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(1), gate, G);
+
+        const index ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
+        const T* b_hr = w.b_hh.val;
+        const T* b_hz = w.b_hh.val + H;
+        const T* b_hn = w.b_hh.val + 2 * H;
+        const T* h = io.h0 ? io.h0 : zeros;
+        index h_ld = H;
+        for (index s = 0; s < steps; ++s) {
+            const index t = reverse ? steps - 1 - s : s;
+            T* g_t = gate + t * G;
+            T* hg_t = hidden + t * G;
+            T* hp_t = h_prev + t * H;
+            copy_rows(h, h_ld, hp_t, ldh, batch, H);
+            if (s > 0 || io.h0) {
+                B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(0), hg_t, ldg);
+            } else {
+                for (index b = 0; b < batch; ++b) B::zero(hg_t + b * ldg, G);
+            }
+            for (index b = 0; b < batch; ++b) {
+                T* gr = g_t + b * ldg;
+                T* gz = gr + H;
+                T* gn = gr + 2 * H;
+                const T* hr = hg_t + b * ldg;
+                const T* hz = hr + H;
+                T* hn = hg_t + b * ldg + 2 * H;
+                const T* hp = hp_t + b * ldh;
+                T* y = io.y + t * io.ldy + b * ldy;
+                CANARY_VECTORIZE
+                for (index j = 0; j < H; ++j) {
+                    const T r = math::sigmoid(gr[j] + hr[j] + b_hr[j]);
+                    const T z = math::sigmoid(gz[j] + hz[j] + b_hz[j]);
+                    const T hn_j = hn[j] + b_hn[j];
+                    const T n = math::tanh(gn[j] + r * hn_j);
+                    gr[j] = r;
+                    gz[j] = z;
+                    gn[j] = n;
+                    hn[j] = hn_j;
+                    y[j] = n + z * (hp[j] - n);  // torch's form of (1 - z) n + z h
+                }
+            }
+            h = io.y + t * io.ldy;
+            h_ld = ldy;
+        }
+        copy_rows(h, h_ld, io.hn, H, batch, H);
+        if (!grad) return;
+
+        T* dh = tape.scratch(batch * H);
+        T* bias_acc = tape.scratch(G);
+        tape.record([w, io, reverse, gate, hidden, h_prev, dh, bias_acc] {
+            backward<B>(w, io, reverse, gate, hidden, h_prev, dh, bias_acc);
+        });
+    }
+
+    template <class B, class T>
+    static void backward(const CellWeights<T>& w, const CellIO<T>& io, bool reverse, T* gate, T* hidden,
+                         const T* h_prev, T* dh, T* bias_acc) {
+        const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 3 * H;
+        const index rows = batch * steps, ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
+        if (io.dhn) B::copy(io.dhn, dh, batch * H);
+        else B::zero(dh, batch * H);
+
+        for (index s = steps - 1; s >= 0; --s) {
+            const index t = reverse ? steps - 1 - s : s;
+            T* g_t = gate + t * G;
+            T* hg_t = hidden + t * G;
+            for (index b = 0; b < batch; ++b) {
+                T* gr = g_t + b * ldg;
+                T* gz = gr + H;
+                T* gn = gr + 2 * H;
+                T* hr = hg_t + b * ldg;
+                T* hz = hr + H;
+                T* hn = hr + 2 * H;
+                const T* hp = h_prev + t * H + b * ldh;
+                const T* dy = io.dy ? io.dy + t * io.ldy + b * ldy : nullptr;
+                T* dhb = dh + b * H;
+                if (dy) {
+                    CANARY_VECTORIZE
+                    for (index j = 0; j < H; ++j) dhb[j] += dy[j];
+                }
+                CANARY_VECTORIZE
+                for (index j = 0; j < H; ++j) {
+                    const T r = gr[j], z = gz[j], n = gn[j], hn_j = hn[j], dht = dhb[j];
+                    const T dz = dht * (hp[j] - n);
+                    const T dan = dht * (T(1) - z) * (T(1) - n * n);  // through n = tanh(a_n)
+                    const T dar = dan * hn_j * r * (T(1) - r);
+                    const T daz = dz * z * (T(1) - z);
+                    gr[j] = dar;
+                    gz[j] = daz;
+                    gn[j] = dan;
+                    hr[j] = dar;
+                    hz[j] = daz;
+                    hn[j] = dan * r;  // W_hn h + b_hn enters a_n multiplied by r
+                    dhb[j] = dht * z;  // the direct path h' = ... + z h
+                }
+            }
+            // dh_{t-1} += dhidden_t W_hh: the gate path, added to the direct path above.
+            if (s > 0 || io.dh0) B::gemm(false, false, batch, H, G, T(1), hg_t, ldg, w.w_hh.val, H, T(1), dh, H);
+        }
+        if (io.dh0) add_rows(dh, H, io.dh0, H, batch, H);
+
+        if (w.w_ih.adj) B::gemm(true, false, G, in, rows, T(1), gate, G, io.x, io.ldx, T(1), w.w_ih.adj, in);
+        if (w.w_hh.adj) B::gemm(true, false, G, H, rows, T(1), hidden, G, h_prev, H, T(1), w.w_hh.adj, H);
+        if (w.b_ih.adj) add_column_sums(gate, rows, G, bias_acc, w.b_ih.adj, static_cast<T*>(nullptr));
+        if (w.b_hh.adj) add_column_sums(hidden, rows, G, bias_acc, w.b_hh.adj, static_cast<T*>(nullptr));
+        if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.ldx);
+    }
+};
+
+}  // namespace detail
+
+/// torch.nn.GRU(In, Hidden, num_layers=Layers, batch_first=True); see the file comment.
+/// requires: input (batch, time >= 1, In).  ensures: output (batch, time, Hidden).
+template <index In, index Hidden, index Layers = 1>
+struct GRU : RecurrentStack<detail::GruCell, In, Hidden, Layers, 1> {};
+
+}  // namespace canary

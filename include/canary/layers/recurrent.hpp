@@ -1,0 +1,335 @@
+#pragma once
+// The machinery shared by the recurrent layers (LSTM, GRU, Bidirectional): states, the
+// "sequence with initial state" input, torch's parameter naming for stacked and bidirectional
+// networks, and the driver that runs one whole-sequence kernel ("cell") per layer and direction.
+//
+// A cell (LstmCell in lstm.hpp, GruCell in gru.hpp) computes a whole sequence for one layer and
+// one direction as ONE tape node: the input projection of all steps is one GEMM, each step is one
+// recurrent GEMM plus one fused element-wise pass, and the backward pass (BPTT) is hand-written.
+// Equations and derivations: docs/layers/lstm.md, gru.md, bidirectional.md.
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "canary/autodiff/tape.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+/// Hidden (and, for an LSTM, cell) states in torch's layout: (layers * directions, batch, hidden),
+/// slot k = layer * directions + direction (direction 1 reads the sequence backwards). A GRU leaves
+/// `c` empty. An empty Var (val == nullptr) as an initial state means zeros, as in torch.
+template <class T>
+struct RecurrentState {
+    Var<T> h;
+    Var<T> c;
+};
+
+/// What a recurrent layer returns when asked for its states: the output sequence
+/// (batch, time, directions * hidden) and the final states (torch's h_n, c_n).
+template <class T>
+struct RecurrentOutput {
+    Var<T> sequence;
+    RecurrentState<T> state;
+};
+
+/// A (batch, time, features) sequence together with an optional initial state. Passing it to a
+/// recurrent layer's forward (or Model::forward) returns a RecurrentOutput instead of a Var.
+template <class T>
+struct SequenceWithState {
+    Var<T> x;
+    RecurrentState<T> initial;  ///< empty members: zero initial state
+};
+
+/// `model.forward(tape, with_state(x))` -> {sequence, final states} starting from zeros.
+template <class T>
+SequenceWithState<T> with_state(const Var<T>& x) {
+    return SequenceWithState<T>{x, {}};
+}
+/// `model.forward(tape, with_state(x, {h0, c0}))`; gradients reach h0 and c0 if they have adjoints.
+template <class T>
+SequenceWithState<T> with_state(const Var<T>& x, const RecurrentState<T>& initial) {
+    return SequenceWithState<T>{x, initial};
+}
+
+namespace detail {
+
+/// The parameters of one layer and direction, as tape leaves over the model's flat buffer.
+template <class T>
+struct CellWeights {
+    Var<T> w_ih;  ///< (gates * hidden, in)
+    Var<T> w_hh;  ///< (gates * hidden, hidden)
+    Var<T> b_ih;  ///< (gates * hidden)
+    Var<T> b_hh;  ///< (gates * hidden)
+};
+
+/// The buffers one whole-sequence cell reads and writes. Sequence rows are (b * steps + t), with
+/// a row stride: the output of one direction of a bidirectional layer is a column block of the
+/// (batch, time, 2 * hidden) result, so the two directions never need a concatenation node.
+/// States are contiguous (batch, hidden) blocks; a null pointer means "zeros" (inputs) or
+/// "not wanted" (gradients).
+template <class T>
+struct CellIO {
+    index batch = 0, steps = 0, in_width = 0, hidden = 0;
+    const T* x = nullptr;
+    T* dx = nullptr;
+    index ldx = 0;
+    T* y = nullptr;
+    const T* dy = nullptr;
+    index ldy = 0;
+    const T* h0 = nullptr;
+    T* dh0 = nullptr;
+    const T* c0 = nullptr;
+    T* dc0 = nullptr;
+    T* hn = nullptr;
+    const T* dhn = nullptr;
+    T* cn = nullptr;
+    const T* dcn = nullptr;
+};
+
+/// Torch's state_dict names of a stacked (bi)directional RNN, stored once per instantiation:
+/// weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, each with "_reverse" for the
+/// backward direction, ordered layer by layer, forward direction first.
+template <index Layers, index Directions>
+struct RecurrentNames {
+    static constexpr std::size_t slot = 32;
+    static constexpr std::size_t count = static_cast<std::size_t>(4 * Layers * Directions);
+    struct Table {
+        std::array<char, count * slot> chars{};
+        std::array<std::size_t, count> length{};
+    };
+    static constexpr Table table = [] {
+        Table t{};
+        constexpr const char* stems[4] = {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"};
+        std::size_t k = 0;
+        for (index l = 0; l < Layers; ++l)
+            for (index d = 0; d < Directions; ++d)
+                for (const char* stem : stems) {
+                    char* out = t.chars.data() + k * slot;
+                    std::size_t n = 0;
+                    for (const char* s = stem; *s; ++s) out[n++] = *s;
+                    if (l >= 10) out[n++] = static_cast<char>('0' + l / 10);
+                    out[n++] = static_cast<char>('0' + l % 10);
+                    if (d == 1)
+                        for (const char* s = "_reverse"; *s; ++s) out[n++] = *s;
+                    t.length[k++] = n;
+                }
+        return t;
+    }();
+    static constexpr std::string_view name(std::size_t k) { return {table.chars.data() + k * slot, table.length[k]}; }
+};
+
+/// Column sums of a (rows, cols) contiguous block added to two bias gradients (b_ih and b_hh
+/// receive the same pre-activation gradient where both enter the same sum). `acc` has cols values.
+template <class T>
+void add_column_sums(const T* m, index rows, index cols, T* acc, T* first, T* second) {
+    for (index j = 0; j < cols; ++j) acc[j] = T(0);
+    for (index r = 0; r < rows; ++r) {
+        const T* row = m + r * cols;
+        CANARY_VECTORIZE
+        for (index j = 0; j < cols; ++j) acc[j] += row[j];
+    }
+    if (first) {
+        CANARY_VECTORIZE
+        for (index j = 0; j < cols; ++j) first[j] += acc[j];
+    }
+    if (second) {
+        CANARY_VECTORIZE
+        for (index j = 0; j < cols; ++j) second[j] += acc[j];
+    }
+}
+
+/// Copies `rows` rows of `cols` values between strided matrices.
+template <class T>
+void copy_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, index cols) {
+    for (index r = 0; r < rows; ++r) {
+        const T* s = src + r * ld_src;
+        T* d = dst + r * ld_dst;
+        CANARY_VECTORIZE
+        for (index j = 0; j < cols; ++j) d[j] = s[j];
+    }
+}
+
+template <class T>
+void add_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, index cols) {
+    for (index r = 0; r < rows; ++r) {
+        const T* s = src + r * ld_src;
+        T* d = dst + r * ld_dst;
+        CANARY_VECTORIZE
+        for (index j = 0; j < cols; ++j) d[j] += s[j];
+    }
+}
+
+}  // namespace detail
+
+/// A stack of `Layers` recurrent layers with `Directions` (1 or 2) directions each, computed by
+/// `Cell`, laid out and named exactly as torch's nn.LSTM / nn.GRU(In, Hidden, num_layers=Layers,
+/// bidirectional=Directions == 2, batch_first=True). LSTM, GRU and Bidirectional derive from it.
+///
+/// requires: input (batch, time, In) with time >= 1; states (Layers * Directions, batch, Hidden).
+/// ensures:  forward(x) returns (batch, time, Directions * Hidden); forward(with_state(x, s0))
+///           also returns the final states in torch's layout. Gradients reach x, the parameters
+///           and the initial states.
+template <class Cell, index In, index Hidden, index Layers, index Directions>
+struct RecurrentStack {
+    static_assert(In > 0 && Hidden > 0, "canary: recurrent layer widths must be positive");
+    static_assert(Layers >= 1 && Layers <= 99, "canary: a recurrent stack has 1 to 99 layers");
+    static_assert(Directions == 1 || Directions == 2, "canary: a recurrent layer has 1 or 2 directions");
+
+    using cell = Cell;
+    static constexpr index input_size = In;
+    static constexpr index hidden_size = Hidden;
+    static constexpr index num_layers = Layers;
+    static constexpr index num_directions = Directions;
+    static constexpr index gate_rows = Cell::gates * Hidden;  ///< rows of each weight matrix
+
+    static constexpr index in_width = In;
+    static constexpr index out_width = Directions * Hidden;
+
+    /// Input width of layer l: the data for layer 0, the previous layer's directions otherwise.
+    static constexpr index layer_input(index l) { return l == 0 ? In : Directions * Hidden; }
+    /// Values of one (layer, direction) parameter group: w_ih, w_hh, b_ih, b_hh.
+    static constexpr index group_size(index l) { return gate_rows * (layer_input(l) + Hidden + 2); }
+    static constexpr index group_offset(index l, index d) {
+        index o = 0;
+        for (index i = 0; i < l; ++i) o += Directions * group_size(i);
+        return o + d * group_size(l);
+    }
+    static constexpr index param_count = group_offset(Layers, 0);
+
+    using names = detail::RecurrentNames<Layers, Directions>;
+    static constexpr auto param_specs = [] {
+        std::array<ParamSpec, names::count> specs{};
+        std::size_t k = 0;
+        for (index l = 0; l < Layers; ++l)
+            for (index d = 0; d < Directions; ++d) {
+                const index o = group_offset(l, d), in = layer_input(l);
+                specs[k] = ParamSpec{names::name(k), Shape{gate_rows, in}, o};
+                ++k;
+                specs[k] = ParamSpec{names::name(k), Shape{gate_rows, Hidden}, o + gate_rows * in};
+                ++k;
+                specs[k] = ParamSpec{names::name(k), Shape{gate_rows}, o + gate_rows * (in + Hidden)};
+                ++k;
+                specs[k] = ParamSpec{names::name(k), Shape{gate_rows}, o + gate_rows * (in + Hidden + 1)};
+                ++k;
+            }
+        return specs;
+    }();
+
+    std::string name() const {
+        std::string s = std::string(Cell::label) + "<" + std::to_string(In) + ", " + std::to_string(Hidden);
+        if (Layers > 1) s += ", " + std::to_string(Layers);
+        s += ">";
+        return Directions == 2 ? "Bidirectional<" + s + ">" : s;
+    }
+
+    Shape output_shape(Shape in) const { return in.with_width(out_width); }
+
+    /// torch's default: every weight and bias from U(-1/sqrt(Hidden), 1/sqrt(Hidden)).
+    template <class T>
+    void init(ParamSpan<T> p, Rng& rng) const {
+        uniform_fill(p.val, param_count, 1.0 / std::sqrt(static_cast<double>(Hidden)), rng);
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
+        return run(tape, p, x, RecurrentState<T>{}).sequence;
+    }
+    template <class T, class B>
+    RecurrentOutput<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const SequenceWithState<T>& in) const {
+        return run(tape, p, in.x, in.initial);
+    }
+
+    /// The whole computation: every layer, every direction, one tape node per (layer, direction).
+    template <class T, class B>
+    RecurrentOutput<T> run(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x, const RecurrentState<T>& initial) const {
+        if (x.shape.rank() != 3 || x.cols() != In)
+            throw shape_error(name() + ": input " + x.shape.str() + " is not (batch, time, " + std::to_string(In) + ")");
+        const index batch = x.shape[0], steps = x.shape[1];
+        if (steps < 1) throw shape_error(name() + ": input " + x.shape.str() + " has no time step");
+        const index slots = Layers * Directions;
+        check_state(initial.h, "initial hidden state", slots, batch);
+        if constexpr (Cell::has_cell_state) check_state(initial.c, "initial cell state", slots, batch);
+        else if (initial.c.val) throw shape_error(name() + ": a GRU has no cell state, but one was given");
+
+        const bool grad = tape.recording() &&
+                          (x.requires_grad() || p.grad != nullptr || initial.h.requires_grad() || initial.c.requires_grad());
+        RecurrentOutput<T> result;
+        result.state.h = tape.make(Shape{slots, batch, Hidden}, grad);
+        if constexpr (Cell::has_cell_state) result.state.c = tape.make(Shape{slots, batch, Hidden}, grad);
+
+        Var<T> layer_in = x;
+        for (index l = 0; l < Layers; ++l) {
+            Var<T> out = tape.make(Shape{batch, steps, Directions * Hidden}, grad);
+            for (index d = 0; d < Directions; ++d) {
+                const index in = layer_input(l), slot = l * Directions + d;
+                const ParamSpan<T> group = p.sub(group_offset(l, d), group_size(l));
+                const detail::CellWeights<T> w{group.var(0, Shape{gate_rows, in}),
+                                               group.var(gate_rows * in, Shape{gate_rows, Hidden}),
+                                               group.var(gate_rows * (in + Hidden), Shape{1, gate_rows}),
+                                               group.var(gate_rows * (in + Hidden + 1), Shape{1, gate_rows})};
+                detail::CellIO<T> io;
+                io.batch = batch;
+                io.steps = steps;
+                io.in_width = in;
+                io.hidden = Hidden;
+                io.x = layer_in.val;
+                io.dx = layer_in.adj;
+                io.ldx = layer_in.ld;  // rows (b * steps + t) of any row stride
+                io.y = out.val + d * Hidden;
+                io.dy = out.adj ? out.adj + d * Hidden : nullptr;
+                io.ldy = out.cols();
+                const index state_offset = slot * batch * Hidden;
+                if (initial.h.val) {
+                    io.h0 = initial.h.val + state_offset;
+                    io.dh0 = initial.h.adj ? initial.h.adj + state_offset : nullptr;
+                }
+                if (initial.c.val) {
+                    io.c0 = initial.c.val + state_offset;
+                    io.dc0 = initial.c.adj ? initial.c.adj + state_offset : nullptr;
+                }
+                io.hn = result.state.h.val + state_offset;
+                io.dhn = result.state.h.adj ? result.state.h.adj + state_offset : nullptr;
+                if constexpr (Cell::has_cell_state) {
+                    io.cn = result.state.c.val + state_offset;
+                    io.dcn = result.state.c.adj ? result.state.c.adj + state_offset : nullptr;
+                }
+                Cell::run(tape, w, io, /*reverse=*/d == 1, grad);
+            }
+            layer_in = out;
+        }
+        result.sequence = layer_in;
+        return result;
+    }
+
+private:
+    template <class T>
+    void check_state(const Var<T>& s, const char* what, index slots, index batch) const {
+        if (!s.val) return;
+        if (s.numel() != slots * batch * Hidden || s.cols() != Hidden || !s.contiguous())
+            throw shape_error(name() + ": " + what + " " + s.shape.str() + " is not a contiguous (" + std::to_string(slots) +
+                              ", " + std::to_string(batch) + ", " + std::to_string(Hidden) + ") tensor");
+    }
+};
+
+/// LastStep: (batch, time, F) -> (batch, F), the output at the last time step (torch: y[:, -1]).
+/// A strided view of its input: no copy and no tape node (the gradient lands in the input's
+/// adjoint at that step). In a Stream it yields, at every step, the prediction "as if the sequence
+/// ended here".
+struct LastStep {
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+    std::string name() const { return "LastStep"; }
+    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>&, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.shape[1] < 1)
+            throw shape_error("LastStep: input " + x.shape.str() + " is not (batch, time >= 1, features)");
+        return x.time_step(x.shape[1] - 1);
+    }
+};
+
+}  // namespace canary
