@@ -17,7 +17,7 @@
 
 namespace canary {
 
-namespace detail {
+namespace pooling_detail {
 
 /// Throws a shape_error naming `layer` unless x is a (batch, time, features) tensor.
 inline void require_sequence(const std::string& layer, const Shape& s) {
@@ -102,7 +102,7 @@ Var<T> mean_over_time(Tape<T, B>& tape, const Var<T>& x, index window, index ste
     return y;
 }
 
-}  // namespace detail
+}  // namespace pooling_detail
 
 /// requires: input (B, T, F) with T >= K.  ensures: (B, floor((T-K)/S)+1, F), torch MaxPool1d(K, S).
 template <index K, index Stride = K>
@@ -120,11 +120,11 @@ struct MaxPool1D {
 
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
-        if (x.shape.rank() != 3) detail::require_sequence(name(), x.shape);
+        if (x.shape.rank() != 3) pooling_detail::require_sequence(name(), x.shape);
         if (x.shape[1] < K) too_short(x.shape);
         if (x.shape[1] > (index{1} << 31) - 1) too_long(x.shape);  // winners are stored as int32
         const index steps_out = (x.shape[1] - K) / Stride + 1;
-        return detail::max_over_time(tape, x, K, Stride, steps_out, Shape{x.shape[0], steps_out, x.cols()});
+        return pooling_detail::max_over_time(tape, x, K, Stride, steps_out, Shape{x.shape[0], steps_out, x.cols()});
     }
 
 private:
@@ -151,10 +151,10 @@ struct AvgPool1D {
 
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
-        if (x.shape.rank() != 3) detail::require_sequence(name(), x.shape);
+        if (x.shape.rank() != 3) pooling_detail::require_sequence(name(), x.shape);
         if (x.shape[1] < K) too_short(x.shape);
         const index steps_out = (x.shape[1] - K) / Stride + 1;
-        return detail::mean_over_time(tape, x, K, Stride, steps_out, Shape{x.shape[0], steps_out, x.cols()});
+        return pooling_detail::mean_over_time(tape, x, K, Stride, steps_out, Shape{x.shape[0], steps_out, x.cols()});
     }
 
 private:
@@ -175,12 +175,12 @@ struct GlobalMeanPool {
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.shape[1] < 1) empty_or_not_sequence(x.shape);
         const index steps = x.shape[1];
-        return detail::mean_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
+        return pooling_detail::mean_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
     }
 
 private:
     [[noreturn]] void empty_or_not_sequence(const Shape& s) const {
-        detail::require_sequence(name(), s);
+        pooling_detail::require_sequence(name(), s);
         throw shape_error(name() + ": input " + s.str() + " has no time steps");
     }
 };
@@ -198,12 +198,12 @@ struct GlobalMaxPool {
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.shape[1] < 1 || x.shape[1] > (index{1} << 31) - 1) bad(x.shape);
         const index steps = x.shape[1];
-        return detail::max_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
+        return pooling_detail::max_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
     }
 
 private:
     [[noreturn]] void bad(const Shape& s) const {
-        detail::require_sequence(name(), s);
+        pooling_detail::require_sequence(name(), s);
         throw shape_error(name() + ": input " + s.str() + " has no time steps or more than 2^31");
     }
 };
@@ -230,7 +230,7 @@ struct LastStep {
 
 private:
     [[noreturn]] void bad(const Shape& s) const {
-        detail::require_sequence(name(), s);
+        pooling_detail::require_sequence(name(), s);
         throw shape_error(name() + ": input " + s.str() + " has no time steps");
     }
 };
