@@ -314,22 +314,4 @@ private:
     }
 };
 
-/// LastStep: (batch, time, F) -> (batch, F), the output at the last time step (torch: y[:, -1]).
-/// A strided view of its input: no copy and no tape node (the gradient lands in the input's
-/// adjoint at that step). In a Stream it yields, at every step, the prediction "as if the sequence
-/// ended here".
-struct LastStep {
-    static constexpr index in_width = any_width;
-    static constexpr index out_width = any_width;
-    static constexpr index param_count = 0;
-    std::string name() const { return "LastStep"; }
-    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
-    template <class T, class B>
-    Var<T> forward(Tape<T, B>&, ParamSpan<T>, const Var<T>& x) const {
-        if (x.shape.rank() != 3 || x.shape[1] < 1)
-            throw shape_error("LastStep: input " + x.shape.str() + " is not (batch, time >= 1, features)");
-        return x.time_step(x.shape[1] - 1);
-    }
-};
-
 }  // namespace canary

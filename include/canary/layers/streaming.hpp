@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "canary/layers/pooling.hpp"  // LastStep
 #include "canary/layers/activations.hpp"
 #include "canary/layers/bidirectional.hpp"
 #include "canary/layers/dense.hpp"

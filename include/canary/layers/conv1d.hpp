@@ -1,0 +1,208 @@
+#pragma once
+// Conv1D<In, Out, Kernel, Stride, Dilation>: a 1-D convolution over time of a (batch, time, In)
+// sequence, torch.nn.Conv1d(In, Out, Kernel, stride, padding, dilation) applied to x.transpose(1, 2)
+// and transposed back. Parameters (torch names): weight (Out, In, Kernel), bias (Out).
+// Equations, the backward derivation and the padding modes: docs/layers/conv1d.md.
+//
+// Implementation: im2col. The forward gathers, for every output step, the Kernel input rows it
+// sees into one row of a (B*Tout, Kernel*In) buffer in the tape arena (zeros where the window
+// hangs over the padding) and multiplies it by the weight re-laid as (Out, Kernel*In): one GEMM.
+// The backward is two GEMMs (weight gradient, column gradient) plus a col2im scatter-add.
+#include <array>
+#include <cmath>
+#include <string>
+
+#include "canary/autodiff/tape.hpp"
+#include "canary/core/error.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+/// How a Conv1D pads the time axis.
+///   Padding{p}         p zeros on both sides (torch padding=p; the default is 0, "valid")
+///   Padding::same()    torch padding='same': total dilation*(K-1) zeros, left = total/2, the odd
+///                      one on the right; output length = T. Stride 1 only, as in torch.
+///   Padding::causal()  dilation*(K-1) zeros on the left, none on the right: output step t sees
+///                      inputs up to t only (TCN, WaveNet); output length = T at stride 1.
+/// A runtime value rather than a template parameter: the layer type stays short to read in a
+/// Sequential, and the mode changes no compile-time width (only the runtime time extent).
+struct Padding {
+    enum class Kind { symmetric, same, causal };
+    index amount = 0;  ///< zeros on each side when kind == symmetric
+    Kind kind = Kind::symmetric;
+
+    constexpr Padding() = default;
+    constexpr Padding(index both_sides) : amount(both_sides) {  // NOLINT: Padding{1} reads as torch's padding=1
+        if (both_sides < 0) throw config_error("Conv1D: padding must be non-negative");
+    }
+    static constexpr Padding same() { return Padding(Kind::same); }
+    static constexpr Padding causal() { return Padding(Kind::causal); }
+
+    /// Zeros before the first step for a window spanning `receptive` = dilation*(K-1)+1 steps.
+    constexpr index left(index receptive) const {
+        return kind == Kind::symmetric ? amount : kind == Kind::same ? (receptive - 1) / 2 : receptive - 1;
+    }
+    /// Zeros after the last step.
+    constexpr index right(index receptive) const {
+        return kind == Kind::symmetric ? amount : kind == Kind::same ? (receptive - 1) - (receptive - 1) / 2 : 0;
+    }
+    std::string str() const {
+        return kind == Kind::same ? "same" : kind == Kind::causal ? "causal" : std::to_string(amount);
+    }
+
+private:
+    constexpr explicit Padding(Kind k) : kind(k) {}
+};
+
+/// requires: input (B, T, In) of rank 3; T + padding >= Dilation*(Kernel-1) + 1.
+/// ensures:  output (B, Tout, Out), Tout = floor((T + padL + padR - Dilation*(Kernel-1) - 1)/Stride) + 1,
+///           equal to torch's Conv1d; gradients with respect to x, weight and bias are exact.
+template <index In, index Out, index Kernel, index Stride = 1, index Dilation = 1>
+struct Conv1D {
+    static_assert(In > 0 && Out > 0, "canary::Conv1D<In, Out, Kernel>: widths must be positive");
+    static_assert(Kernel > 0, "canary::Conv1D: the kernel size must be positive");
+    static_assert(Stride > 0, "canary::Conv1D: the stride must be positive");
+    static_assert(Dilation > 0, "canary::Conv1D: the dilation must be positive");
+
+    static constexpr index in_width = In;
+    static constexpr index out_width = Out;
+    static constexpr index kernel_size = Kernel;
+    static constexpr index stride = Stride;
+    static constexpr index dilation = Dilation;
+    /// Steps one output sees: dilation*(K-1) + 1.
+    static constexpr index receptive_field = Dilation * (Kernel - 1) + 1;
+    static constexpr index weight_count = Out * In * Kernel;
+    static constexpr index param_count = weight_count + Out;
+    static constexpr std::array<ParamSpec, 2> param_specs{
+        {{"weight", Shape{Out, In, Kernel}, 0}, {"bias", Shape{Out}, weight_count}}};
+
+    Padding padding{};
+
+    constexpr Conv1D() = default;
+    constexpr explicit Conv1D(Padding p) : padding(p) {
+        if (p.kind == Padding::Kind::same && Stride != 1)
+            throw config_error("Conv1D: padding='same' needs stride 1 (as in torch); use Padding{p} or causal()");
+    }
+
+    std::string name() const {
+        std::string s = "Conv1D<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::to_string(Kernel);
+        if (Stride != 1 || Dilation != 1) s += ", " + std::to_string(Stride);
+        if (Dilation != 1) s += ", " + std::to_string(Dilation);
+        return s + ">(padding=" + padding.str() + ")";
+    }
+
+    /// Output length for an input of `steps` time steps (may be <= 0 when the input is too short).
+    constexpr index output_length(index steps) const {
+        const index padded = steps + padding.left(receptive_field) + padding.right(receptive_field);
+        if (padded < receptive_field) return 0;
+        return (padded - receptive_field) / Stride + 1;
+    }
+
+    Shape output_shape(Shape in) const {
+        if (in.rank() != 3) return in.with_width(Out);
+        return Shape{in[0], output_length(in[1]), Out};
+    }
+
+    template <class T>
+    void init(ParamSpan<T> p, Rng& rng) const {
+        // torch: kaiming_uniform_(a=sqrt(5)) on the weight and U(+-1/sqrt(fan_in)) on the bias,
+        // both U(-1/sqrt(In*K), 1/sqrt(In*K)).
+        const double bound = 1.0 / std::sqrt(static_cast<double>(In * Kernel));
+        uniform_fill(p.val, weight_count, bound, rng);
+        uniform_fill(p.val + weight_count, Out, bound, rng);
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.cols() != In) bad_input(x.shape);
+        const index batch = x.shape[0], steps = x.shape[1];
+        const index steps_out = output_length(steps);
+        if (steps_out <= 0) too_short(x.shape);
+        const index pad_left = padding.left(receptive_field);
+        constexpr index window = Kernel * In;  // one im2col row
+        const index rows_out = batch * steps_out;
+
+        const Var<T> w = p.var(param_specs[0]);
+        const Var<T> bias = p.var(param_specs[1]);
+        const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || bias.requires_grad());
+
+        // Weight re-laid from torch's (Out, In, K) to (Out, K*In) so that it matches the im2col
+        // rows, whose column block k holds the input row seen by kernel tap k.
+        T* w_taps = tape.scratch(weight_count);
+        for (index o = 0; o < Out; ++o)
+            for (index i = 0; i < In; ++i)
+                for (index k = 0; k < Kernel; ++k) w_taps[o * window + k * In + i] = w.val[(o * In + i) * Kernel + k];
+
+        T* columns = tape.scratch(rows_out * window);
+        for (index b = 0; b < batch; ++b) {
+            for (index t = 0; t < steps_out; ++t) {
+                T* row = columns + (b * steps_out + t) * window;
+                for (index k = 0; k < Kernel; ++k) {
+                    const index source = t * Stride - pad_left + k * Dilation;
+                    if (source < 0 || source >= steps) B::zero(row + k * In, In);
+                    else B::copy(x.val + (b * steps + source) * x.ld, row + k * In, In);
+                }
+            }
+        }
+
+        Var<T> y = tape.make(Shape{batch, steps_out, Out}, grad);
+        for (index r = 0; r < rows_out; ++r) B::copy(bias.val, y.val + r * Out, Out);
+        B::gemm(false, true, rows_out, Out, window, T(1), columns, window, w_taps, window, T(1), y.val, Out);
+
+        if (grad) {
+            // Backward buffers are taken now: the backward pass must not allocate.
+            T* d_columns = x.adj ? tape.scratch(rows_out * window) : nullptr;
+            T* d_w_taps = w.adj ? tape.scratch(weight_count) : nullptr;
+            tape.record([x, w, bias, y, columns, w_taps, d_columns, d_w_taps, batch, steps, steps_out, pad_left,
+                         rows_out] {
+                if (bias.adj) {
+                    for (index r = 0; r < rows_out; ++r) {
+                        const T* g = y.adj + r * Out;
+                        CANARY_VECTORIZE
+                        for (index o = 0; o < Out; ++o) bias.adj[o] += g[o];
+                    }
+                }
+                if (d_w_taps) {
+                    // dW_taps = dY^T columns, then permuted back into torch's (Out, In, K) and added.
+                    B::gemm(true, false, Out, window, rows_out, T(1), y.adj, Out, columns, window, T(0), d_w_taps,
+                            window);
+                    for (index o = 0; o < Out; ++o)
+                        for (index i = 0; i < In; ++i)
+                            for (index k = 0; k < Kernel; ++k)
+                                w.adj[(o * In + i) * Kernel + k] += d_w_taps[o * window + k * In + i];
+                }
+                if (d_columns) {
+                    // dColumns = dY W_taps, then col2im: each column block goes back to the input
+                    // row it was copied from (padding positions received nothing real: dropped).
+                    B::gemm(false, false, rows_out, window, Out, T(1), y.adj, Out, w_taps, window, T(0), d_columns,
+                            window);
+                    for (index b = 0; b < batch; ++b) {
+                        for (index t = 0; t < steps_out; ++t) {
+                            const T* row = d_columns + (b * steps_out + t) * window;
+                            for (index k = 0; k < Kernel; ++k) {
+                                const index source = t * Stride - pad_left + k * Dilation;
+                                if (source < 0 || source >= steps) continue;
+                                T* gx = x.adj + (b * steps + source) * x.ld;
+                                const T* g = row + k * In;
+                                CANARY_VECTORIZE
+                                for (index i = 0; i < In; ++i) gx[i] += g[i];
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        return y;
+    }
+
+private:
+    [[noreturn]] void bad_input(const Shape& s) const {
+        throw shape_error(name() + ": needs a (batch, time, " + std::to_string(In) + ") input, got " + s.str());
+    }
+    [[noreturn]] void too_short(const Shape& s) const {
+        throw shape_error(name() + ": input " + s.str() + " is shorter than the receptive field " +
+                          std::to_string(receptive_field) + " (with padding " + padding.str() + ")");
+    }
+};
+
+}  // namespace canary

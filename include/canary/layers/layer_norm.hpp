@@ -1,0 +1,114 @@
+#pragma once
+// LayerNorm<Dim>: normalisation over the last dimension, torch.nn.LayerNorm(Dim, eps=1e-5) with
+// elementwise_affine. Parameters (torch names): weight (Dim) initialised to ones, bias (Dim) to zeros.
+//   mu = mean(x),  var = mean((x - mu)^2)  (biased, as torch),  rstd = 1/sqrt(var + eps)
+//   xhat = (x - mu) * rstd,  y = xhat * weight + bias
+// Backward (derivation in docs/layers/layer_norm.md), with gw = dy * weight:
+//   dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)),  dweight += sum dy*xhat,  dbias += sum dy
+#include <array>
+#include <cmath>
+#include <string>
+
+#include "canary/autodiff/tape.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+/// requires: input (..., Dim) of any rank (each row of the matrix view is normalised).
+/// ensures:  output of the input's shape, equal to torch.nn.LayerNorm(Dim, eps); exact gradients.
+template <index Dim>
+struct LayerNorm {
+    static_assert(Dim > 0, "canary::LayerNorm<Dim>: the normalised width must be positive");
+    static constexpr index in_width = Dim;
+    static constexpr index out_width = Dim;
+    static constexpr index param_count = 2 * Dim;
+    static constexpr std::array<ParamSpec, 2> param_specs{{{"weight", Shape{Dim}, 0}, {"bias", Shape{Dim}, Dim}}};
+
+    double eps = 1e-5;
+
+    constexpr LayerNorm() = default;
+    constexpr explicit LayerNorm(double epsilon) : eps(epsilon) {
+        if (!(epsilon > 0.0)) throw config_error("LayerNorm: eps must be positive");
+    }
+
+    std::string name() const { return "LayerNorm<" + std::to_string(Dim) + ">"; }
+
+    template <class T>
+    void init(ParamSpan<T> p, Rng&) const {
+        for (index i = 0; i < Dim; ++i) {
+            p.val[i] = T(1);
+            p.val[Dim + i] = T(0);
+        }
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
+        if (x.cols() != Dim) bad_width(x.shape);
+        const Var<T> w = p.var(param_specs[0]);
+        const Var<T> bias = p.var(param_specs[1]);
+        const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || bias.requires_grad());
+        const index rows = x.rows();
+        Var<T> y = tape.make(x.contiguous() ? x.shape : Shape{rows, Dim}, grad);
+        // Saved for the backward pass: the normalised input and 1/sigma of every row.
+        T* xhat = grad ? tape.scratch(rows * Dim) : nullptr;
+        T* rstd = grad ? tape.scratch(rows) : nullptr;
+        const T epsilon = static_cast<T>(eps);
+        for (index r = 0; r < rows; ++r) {
+            const T* xr = x.val + r * x.ld;
+            T* yr = y.val + r * y.ld;
+            // Two passes (mean, then centred squares) avoid the cancellation of E[x^2] - E[x]^2.
+            T mu = T(0);
+            for (index c = 0; c < Dim; ++c) mu += xr[c];
+            mu /= static_cast<T>(Dim);
+            T var = T(0);
+            for (index c = 0; c < Dim; ++c) var += (xr[c] - mu) * (xr[c] - mu);
+            var /= static_cast<T>(Dim);
+            const T inv = T(1) / std::sqrt(var + epsilon);
+            T* hr = xhat ? xhat + r * Dim : yr;  // without a tape record, y holds xhat transiently
+            CANARY_VECTORIZE
+            for (index c = 0; c < Dim; ++c) hr[c] = (xr[c] - mu) * inv;
+            CANARY_VECTORIZE
+            for (index c = 0; c < Dim; ++c) yr[c] = hr[c] * w.val[c] + bias.val[c];
+            if (rstd) rstd[r] = inv;
+        }
+        if (grad) {
+            tape.record([x, w, bias, y, xhat, rstd, rows] {
+                const T inv_dim = T(1) / static_cast<T>(Dim);
+                for (index r = 0; r < rows; ++r) {
+                    const T* g = y.adj + r * y.ld;
+                    const T* hr = xhat + r * Dim;
+                    if (w.adj) {
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < Dim; ++c) w.adj[c] += g[c] * hr[c];
+                    }
+                    if (bias.adj) {
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < Dim; ++c) bias.adj[c] += g[c];
+                    }
+                    if (x.adj) {
+                        T mean_gw = T(0), mean_gw_xhat = T(0);
+                        for (index c = 0; c < Dim; ++c) {
+                            const T gw = g[c] * w.val[c];
+                            mean_gw += gw;
+                            mean_gw_xhat += gw * hr[c];
+                        }
+                        mean_gw *= inv_dim;
+                        mean_gw_xhat *= inv_dim;
+                        T* gx = x.adj + r * x.ld;
+                        const T s = rstd[r];
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < Dim; ++c) gx[c] += s * (g[c] * w.val[c] - mean_gw - hr[c] * mean_gw_xhat);
+                    }
+                }
+            });
+        }
+        return y;
+    }
+
+private:
+    [[noreturn]] void bad_width(const Shape& s) const {
+        throw shape_error(name() + ": input " + s.str() + " has width " + std::to_string(s.cols()));
+    }
+};
+
+}  // namespace canary

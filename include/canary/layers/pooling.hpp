@@ -1,0 +1,238 @@
+#pragma once
+// Pooling over time of (batch, time, features) sequences. All keep the feature width.
+//   MaxPool1D<K, S>  torch.nn.MaxPool1d(K, S) over time: (B, T, F) -> (B, floor((T-K)/S)+1, F)
+//   AvgPool1D<K, S>  torch.nn.AvgPool1d(K, S) over time, same output length
+//   GlobalMeanPool   x.mean(dim=1):           (B, T, F) -> (B, F)
+//   GlobalMaxPool    x.max(dim=1).values:     (B, T, F) -> (B, F)
+//   LastStep         x[:, -1, :]:             (B, T, F) -> (B, F)
+// No padding (torch's default), floor semantics. Max pooling keeps the index of the winning step of
+// every output element in tape scratch; ties go to the first maximum and NaN wins, as in torch.
+// Equations and backward passes: docs/layers/pooling.md.
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "canary/autodiff/ops.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+namespace pooling_detail {
+
+/// Throws a shape_error naming `layer` unless x is a (batch, time, features) tensor.
+inline void require_sequence(const std::string& layer, const Shape& s) {
+    if (s.rank() != 3) throw shape_error(layer + ": needs a (batch, time, features) input, got " + s.str());
+}
+
+/// Max over windows of `window` steps every `step` steps, for each (batch, feature); also the
+/// time index of each maximum. The shared kernel of MaxPool1D and GlobalMaxPool.
+template <class T, class B>
+Var<T> max_over_time(Tape<T, B>& tape, const Var<T>& x, index window, index step, index steps_out, Shape out_shape) {
+    const index batch = x.shape[0], steps = x.shape[1], F = x.cols();
+    const bool grad = tape.recording() && x.requires_grad();
+    Var<T> y = tape.make(out_shape, grad);
+    std::int32_t* winner = grad ? tape.template scratch<std::int32_t>(batch * steps_out * F) : nullptr;
+    for (index b = 0; b < batch; ++b) {
+        for (index t = 0; t < steps_out; ++t) {
+            T* yr = y.val + (b * steps_out + t) * F;
+            const index first = t * step;
+            const T* x0 = x.val + (b * steps + first) * x.ld;
+            std::int32_t* wr = winner ? winner + (b * steps_out + t) * F : nullptr;
+            for (index f = 0; f < F; ++f) yr[f] = x0[f];
+            if (wr)
+                for (index f = 0; f < F; ++f) wr[f] = static_cast<std::int32_t>(first);
+            for (index s = first + 1; s < first + window; ++s) {
+                const T* xs = x.val + (b * steps + s) * x.ld;
+                for (index f = 0; f < F; ++f) {
+                    // Strictly greater keeps the first maximum; a NaN wins and stays (torch).
+                    if (xs[f] > yr[f] || (std::isnan(xs[f]) && !std::isnan(yr[f]))) {
+                        yr[f] = xs[f];
+                        if (wr) wr[f] = static_cast<std::int32_t>(s);
+                    }
+                }
+            }
+        }
+    }
+    if (grad) {
+        tape.record([x, y, winner, batch, steps, steps_out, F] {
+            // Each output's adjoint goes to the single input that won its window.
+            for (index b = 0; b < batch; ++b)
+                for (index t = 0; t < steps_out; ++t) {
+                    const T* g = y.adj + (b * steps_out + t) * F;
+                    const std::int32_t* wr = winner + (b * steps_out + t) * F;
+                    for (index f = 0; f < F; ++f) x.adj[(b * steps + wr[f]) * x.ld + f] += g[f];
+                }
+        });
+    }
+    return y;
+}
+
+/// Mean over windows of `window` steps every `step` steps, for each (batch, feature).
+template <class T, class B>
+Var<T> mean_over_time(Tape<T, B>& tape, const Var<T>& x, index window, index step, index steps_out, Shape out_shape) {
+    const index batch = x.shape[0], steps = x.shape[1], F = x.cols();
+    const bool grad = tape.recording() && x.requires_grad();
+    Var<T> y = tape.zeros(out_shape, grad);
+    const T scale = T(1) / static_cast<T>(window);
+    for (index b = 0; b < batch; ++b)
+        for (index t = 0; t < steps_out; ++t) {
+            T* yr = y.val + (b * steps_out + t) * F;
+            for (index s = t * step; s < t * step + window; ++s) {
+                const T* xs = x.val + (b * steps + s) * x.ld;
+                CANARY_VECTORIZE
+                for (index f = 0; f < F; ++f) yr[f] += xs[f];
+            }
+            CANARY_VECTORIZE
+            for (index f = 0; f < F; ++f) yr[f] *= scale;
+        }
+    if (grad) {
+        tape.record([x, y, window, step, batch, steps, steps_out, F, scale] {
+            // y = (1/K) sum of its window  =>  every input of the window receives dy / K.
+            for (index b = 0; b < batch; ++b)
+                for (index t = 0; t < steps_out; ++t) {
+                    const T* g = y.adj + (b * steps_out + t) * F;
+                    for (index s = t * step; s < t * step + window; ++s) {
+                        T* gx = x.adj + (b * steps + s) * x.ld;
+                        CANARY_VECTORIZE
+                        for (index f = 0; f < F; ++f) gx[f] += g[f] * scale;
+                    }
+                }
+        });
+    }
+    return y;
+}
+
+}  // namespace pooling_detail
+
+/// requires: input (B, T, F) with T >= K.  ensures: (B, floor((T-K)/S)+1, F), torch MaxPool1d(K, S).
+template <index K, index Stride = K>
+struct MaxPool1D {
+    static_assert(K > 0 && Stride > 0, "canary::MaxPool1D<K, Stride>: kernel and stride must be positive");
+    static_assert(K < (index{1} << 30), "canary::MaxPool1D: kernel too large");
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+
+    std::string name() const { return "MaxPool1D<" + std::to_string(K) + ", " + std::to_string(Stride) + ">"; }
+    Shape output_shape(Shape in) const {
+        return in.rank() == 3 && in[1] >= K ? Shape{in[0], (in[1] - K) / Stride + 1, in[2]} : in;
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3) pooling_detail::require_sequence(name(), x.shape);
+        if (x.shape[1] < K) too_short(x.shape);
+        if (x.shape[1] > (index{1} << 31) - 1) too_long(x.shape);  // winners are stored as int32
+        const index steps_out = (x.shape[1] - K) / Stride + 1;
+        return pooling_detail::max_over_time(tape, x, K, Stride, steps_out, Shape{x.shape[0], steps_out, x.cols()});
+    }
+
+private:
+    [[noreturn]] void too_short(const Shape& s) const {
+        throw shape_error(name() + ": input " + s.str() + " has fewer than " + std::to_string(K) + " time steps");
+    }
+    [[noreturn]] void too_long(const Shape& s) const {
+        throw shape_error(name() + ": input " + s.str() + " has more than 2^31 time steps");
+    }
+};
+
+/// requires: input (B, T, F) with T >= K.  ensures: (B, floor((T-K)/S)+1, F), torch AvgPool1d(K, S).
+template <index K, index Stride = K>
+struct AvgPool1D {
+    static_assert(K > 0 && Stride > 0, "canary::AvgPool1D<K, Stride>: kernel and stride must be positive");
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+
+    std::string name() const { return "AvgPool1D<" + std::to_string(K) + ", " + std::to_string(Stride) + ">"; }
+    Shape output_shape(Shape in) const {
+        return in.rank() == 3 && in[1] >= K ? Shape{in[0], (in[1] - K) / Stride + 1, in[2]} : in;
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3) pooling_detail::require_sequence(name(), x.shape);
+        if (x.shape[1] < K) too_short(x.shape);
+        const index steps_out = (x.shape[1] - K) / Stride + 1;
+        return pooling_detail::mean_over_time(tape, x, K, Stride, steps_out, Shape{x.shape[0], steps_out, x.cols()});
+    }
+
+private:
+    [[noreturn]] void too_short(const Shape& s) const {
+        throw shape_error(name() + ": input " + s.str() + " has fewer than " + std::to_string(K) + " time steps");
+    }
+};
+
+/// requires: input (B, T, F), T >= 1.  ensures: (B, F), the mean over time (x.mean(dim=1)).
+struct GlobalMeanPool {
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+    std::string name() const { return "GlobalMeanPool"; }
+    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.shape[1] < 1) empty_or_not_sequence(x.shape);
+        const index steps = x.shape[1];
+        return pooling_detail::mean_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
+    }
+
+private:
+    [[noreturn]] void empty_or_not_sequence(const Shape& s) const {
+        pooling_detail::require_sequence(name(), s);
+        throw shape_error(name() + ": input " + s.str() + " has no time steps");
+    }
+};
+
+/// requires: input (B, T, F), T >= 1.  ensures: (B, F), the max over time (x.max(dim=1).values);
+/// the gradient goes to the first maximal step, as torch's max(dim) indices.
+struct GlobalMaxPool {
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+    std::string name() const { return "GlobalMaxPool"; }
+    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.shape[1] < 1 || x.shape[1] > (index{1} << 31) - 1) bad(x.shape);
+        const index steps = x.shape[1];
+        return pooling_detail::max_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
+    }
+
+private:
+    [[noreturn]] void bad(const Shape& s) const {
+        pooling_detail::require_sequence(name(), s);
+        throw shape_error(name() + ": input " + s.str() + " has no time steps or more than 2^31");
+    }
+};
+
+/// requires: input (B, T, F), T >= 1.  ensures: (B, F) = x[:, T-1, :], a contiguous copy (the
+/// hidden state a sequence-to-one model classifies); the gradient goes to the last step only.
+struct LastStep {
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+    std::string name() const { return "LastStep"; }
+    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() != 3 || x.shape[1] < 1) bad(x.shape);
+        // Var::time_step needs a contiguous parent; a rank-3 view with a wider row stride is
+        // handled by building the strided view here.
+        const index steps = x.shape[1], F = x.cols();
+        const Var<T> last{x.val + (steps - 1) * x.ld, x.adj ? x.adj + (steps - 1) * x.ld : nullptr,
+                          Shape{x.shape[0], F}, steps * x.ld};
+        return copy(tape, last);
+    }
+
+private:
+    [[noreturn]] void bad(const Shape& s) const {
+        pooling_detail::require_sequence(name(), s);
+        throw shape_error(name() + ": input " + s.str() + " has no time steps");
+    }
+};
+
+}  // namespace canary
