@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <numeric>
 #include <string>
 #include <variant>
@@ -86,10 +87,15 @@ namespace detail {
 
 inline double weight_of(double rho, edge_weighting w) { return w == edge_weighting::unit ? 1.0 : std::abs(rho); }
 
-/// Kruskal on the complete graph of the defined series; returns the tree edges (i < j).
+/// Kruskal (Boost.Graph) on the complete graph of the defined series; returns the tree edges
+/// (i < j). Equal distances (frequent: a 7-day rank correlation takes few values) make the tree
+/// non-unique; Boost's priority queue then picks one, deterministically for a given input. The
+/// MST length is the same for every minimum tree. Cost: O(N^2 log N) per day (the complete graph).
 inline std::vector<edge> mst_edges(const correlation_window& c, edge_weighting weighting, double* length = nullptr) {
     using namespace boost;
-    using graph_t = adjacency_list<vecS, vecS, undirectedS, no_property, property<edge_weight_t, double>>;
+    // vecS edge storage: one contiguous edge list instead of a node allocation per pair.
+    using graph_t =
+        adjacency_list<vecS, vecS, undirectedS, no_property, property<edge_weight_t, double>, no_property, vecS>;
     const auto n = static_cast<std::size_t>(c.rho.rows());
     std::vector<std::size_t> ids;  // defined series only; constant ones stay isolated
     for (std::size_t i = 0; i < n; ++i)

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "canary/autodiff/tape.hpp"
@@ -192,16 +193,28 @@ public:
                 entries.push_back({base + i, base + i, static_cast<T>(di * loop[static_cast<std::size_t>(i)] * di)});
             }
         }
-        // Counting sort by target row; within a row, by source (deterministic summation order).
-        std::stable_sort(entries.begin(), entries.end(),
-                         [](const Entry& x, const Entry& y) { return x.row != y.row ? x.row < y.row : x.col < y.col; });
+        // Counting sort by target row, then by source inside each row (deterministic summation order).
         for (const auto& e : entries) ++a.row_ptr_[static_cast<std::size_t>(e.row + 1)];
         for (index r = 0; r < rows; ++r) a.row_ptr_[static_cast<std::size_t>(r + 1)] += a.row_ptr_[static_cast<std::size_t>(r)];
-        a.col_.reserve(entries.size());
-        a.val_.reserve(entries.size());
+        a.col_.resize(entries.size());
+        a.val_.resize(entries.size());
+        std::vector<index> next(a.row_ptr_.begin(), a.row_ptr_.end() - 1);
         for (const auto& e : entries) {
-            a.col_.push_back(e.col);
-            a.val_.push_back(e.val);
+            const auto k = static_cast<std::size_t>(next[static_cast<std::size_t>(e.row)]++);
+            a.col_[k] = e.col;
+            a.val_[k] = e.val;
+        }
+        std::vector<std::pair<index, T>> row;
+        for (index r = 0; r < rows; ++r) {
+            const auto b0 = static_cast<std::size_t>(a.row_ptr_[static_cast<std::size_t>(r)]);
+            const auto b1 = static_cast<std::size_t>(a.row_ptr_[static_cast<std::size_t>(r + 1)]);
+            row.clear();
+            for (std::size_t k = b0; k < b1; ++k) row.emplace_back(a.col_[k], a.val_[k]);
+            std::sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+            for (std::size_t k = b0; k < b1; ++k) {
+                a.col_[k] = row[k - b0].first;
+                a.val_[k] = row[k - b0].second;
+            }
         }
         return a;
     }
