@@ -167,6 +167,7 @@ TEST(Statistics, LargestEigenvalueShareMatchesFullDecomposition) {
 
 TEST(NullDensity, ExactSpearmanAndPearsonAgreeWithMonteCarlo) {
     EXPECT_DOUBLE_EQ(null_density(correlation_method::spearman, 3, 0.5), 1.0);  // rho in {+-1, +-0.5}
+    EXPECT_NEAR(null_density(correlation_method::spearman, 7, 0.5), 1344.0 / 5040.0, 1e-15);
     Rng rng(99);
     const int trials = 200000;
     // Spearman, w = 7: random permutations.
