@@ -1,10 +1,58 @@
 #pragma once
 // canary_parity cases of the graph layers (torch references in tools/parity/cases_graph.py).
+//   gcn               torch_geometric GCNConv(7, 32) (lin.weight, bias); x (N, 7), adj (N, N), y (N, 32)
+//   srr_snapshot_gnn  gcn1, gcn2 (7->64, 64->64), mean over nodes, head Linear(64, 1);
+//                     x (B, N, 7), adj (B, N, N), y (B, 1)
+// adj[.., j, i] is the weight of the edge j -> i (torch_geometric's dense convention).
+#include <string>
+#include <vector>
+
 #include "canary/canary.hpp"
+#include "canary/risk/srr.hpp"
 #include "canary/testing/parity.hpp"
 
 namespace canary::parity {
 
-inline void register_graph_cases(testing::ParityRegistry&) {}
+/// Runs a graph network on (x, adj): loads the weights, normalises adj once, backpropagates grad_y.
+template <Layer Net, class T>
+testing::ParityOutputs run_graph_parity(const testing::ParityArgs& args) {
+    Model<Net, T> model(0);
+    io::load_parameters(model, args.weights, args.weights_prefix);
+    const Shape xs = args.shape_of("x"), as = args.shape_of("adj");
+    const index graphs = xs.rank() == 3 ? xs[0] : 1, nodes = xs.rank() == 3 ? xs[1] : xs[0];
+    if (as.numel() != graphs * nodes * nodes || as.cols() != nodes)
+        throw tensor_error("adj", "has shape " + as.str() + " for node features " + xs.str());
+    std::vector<T> x = args.template read<T>("x"), gx(x.size(), T(0));
+    const std::vector<T> adj = args.template read<T>("adj");
+    const auto norm = NormalizedAdjacency<T>::dense(adj.data(), graphs, nodes);
+    Tape<T> tape(true);
+    auto out = model.forward(tape, GraphBatch<T>{Var<T>{x.data(), gx.data(), xs, xs.cols()}, norm.view()});
+    Var<T> y;
+    if constexpr (std::is_same_v<decltype(out), Var<T>>) y = out;
+    else y = out.x;
+    const Shape gys = args.shape_of("grad_y");
+    if (gys.numel() != y.numel()) throw tensor_error("grad_y", "has shape " + gys.str() + " but the output is " + y.shape.str());
+    const std::vector<T> gy = args.template read<T>("grad_y");
+    std::vector<T> yv(y.val, y.val + y.numel());
+    tape.backward(y, gy.data());
+    testing::ParityOutputs result;
+    testing::put_var(result, "y", gys, yv.data());
+    testing::put_var(result, "grad.x", xs, gx.data());
+    for (const auto& p : model.named_parameters())
+        testing::put_var(result, "grad." + p.name, p.shape, model.gradients() + p.offset);
+    return result;
+}
+
+template <Layer Net>
+void add_graph_network(testing::ParityRegistry& r, std::string name) {
+    r.add(std::move(name), [](const testing::ParityArgs& a) {
+        return a.double_precision() ? run_graph_parity<Net, double>(a) : run_graph_parity<Net, float>(a);
+    });
+}
+
+inline void register_graph_cases(testing::ParityRegistry& r) {
+    add_graph_network<GCNConv<7, 32>>(r, "gcn");
+    add_graph_network<risk::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
+}
 
 }  // namespace canary::parity

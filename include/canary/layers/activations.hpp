@@ -4,6 +4,7 @@
 #include <string>
 
 #include "canary/autodiff/expr.hpp"
+#include "canary/layers/graph_batch.hpp"
 #include "canary/model/layer.hpp"
 
 namespace canary {
@@ -17,6 +18,11 @@ namespace canary {
         template <class T, class B>                                              \
         Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const { \
             return eval(tape, fn(x));                                            \
+        }                                                                        \
+        /* a graph batch: map the node features, keep the structure */          \
+        template <class T, class B, FeatureCarrier<T> G>                         \
+        G forward(Tape<T, B>& tape, ParamSpan<T> p, const G& g) const {          \
+            return g.with_features(forward(tape, p, g.x));                       \
         }                                                                        \
     };
 CANARY_ACTIVATION_LAYER(ReLU, relu, "ReLU")
@@ -35,6 +41,10 @@ struct LeakyReLU {
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         return eval(tape, leaky_relu(x, negative_slope));
+    }
+    template <class T, class B, FeatureCarrier<T> G>
+    G forward(Tape<T, B>& tape, ParamSpan<T> p, const G& g) const {
+        return g.with_features(forward(tape, p, g.x));
     }
 };
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "canary/layers/graph_pool.hpp"  // GlobalMeanPool, GlobalMaxPool over time or nodes
 #include "canary/autodiff/ops.hpp"
 #include "canary/model/layer.hpp"
 
@@ -163,50 +164,8 @@ private:
     }
 };
 
-/// requires: input (B, T, F), T >= 1.  ensures: (B, F), the mean over time (x.mean(dim=1)).
-struct GlobalMeanPool {
-    static constexpr index in_width = any_width;
-    static constexpr index out_width = any_width;
-    static constexpr index param_count = 0;
-    std::string name() const { return "GlobalMeanPool"; }
-    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
-
-    template <class T, class B>
-    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
-        if (x.shape.rank() != 3 || x.shape[1] < 1) empty_or_not_sequence(x.shape);
-        const index steps = x.shape[1];
-        return pooling_detail::mean_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
-    }
-
-private:
-    [[noreturn]] void empty_or_not_sequence(const Shape& s) const {
-        pooling_detail::require_sequence(name(), s);
-        throw shape_error(name() + ": input " + s.str() + " has no time steps");
-    }
-};
-
-/// requires: input (B, T, F), T >= 1.  ensures: (B, F), the max over time (x.max(dim=1).values);
-/// the gradient goes to the first maximal step, as torch's max(dim) indices.
-struct GlobalMaxPool {
-    static constexpr index in_width = any_width;
-    static constexpr index out_width = any_width;
-    static constexpr index param_count = 0;
-    std::string name() const { return "GlobalMaxPool"; }
-    Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
-
-    template <class T, class B>
-    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
-        if (x.shape.rank() != 3 || x.shape[1] < 1 || x.shape[1] > (index{1} << 31) - 1) bad(x.shape);
-        const index steps = x.shape[1];
-        return pooling_detail::max_over_time(tape, x, steps, steps, 1, Shape{x.shape[0], x.cols()});
-    }
-
-private:
-    [[noreturn]] void bad(const Shape& s) const {
-        pooling_detail::require_sequence(name(), s);
-        throw shape_error(name() + ": input " + s.str() + " has no time steps or more than 2^31");
-    }
-};
+// GlobalMeanPool, GlobalMaxPool (and GlobalSumPool) reduce axis 1 of (B, X, F): over time for a
+// sequence, over nodes for a batch of graphs. One implementation serves both: graph_pool.hpp.
 
 /// requires: input (B, T, F), T >= 1.  ensures: (B, F) = x[:, T-1, :], a contiguous copy (the
 /// hidden state a sequence-to-one model classifies); the gradient goes to the last step only.

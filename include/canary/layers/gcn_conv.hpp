@@ -1,0 +1,120 @@
+#pragma once
+// GCNConv<In, Out>: torch_geometric.nn.GCNConv(In, Out) with its defaults (add_self_loops=True,
+// normalize=True, improved=False, bias=True), batched over graphs of equal node count:
+//
+//   out_b = M_b (x_b W^T) + bias,   M_b[i][j] = d_i^{-1/2} a_hat_b[j][i] d_j^{-1/2}
+//
+// where a_hat is the raw adjacency (a[j][i] = weight of edge j -> i) with the missing self loops
+// added with weight 1, d_i = sum_j a_hat[j][i] is the degree at the target and 1/sqrt(0) = 0.
+// M comes precomputed in the GraphBatch (see graph_batch.hpp): it is built once per batch of
+// graphs and reused by every GCN layer. Parameters (torch names): lin.weight (Out, In), bias (Out).
+// Equations and backward derivation: docs/layers/gcn_conv.md.
+#include <array>
+#include <cmath>
+#include <string>
+
+#include "canary/autodiff/ops.hpp"
+#include "canary/layers/graph_batch.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+/// y = M h + bias per graph, M the normalised adjacency (dense or CSR), h (graphs*nodes, F)
+/// contiguous; bias (F) or an empty Var. Adjoints: dh += M^T dy per graph, dbias += column sums.
+template <class T, class B>
+Var<T> gcn_aggregate(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const Var<T>& h, const Var<T>& bias) {
+    const index n = adj.nodes, graphs = adj.graphs, f = h.cols();
+    if (!h.contiguous() || h.rows() != graphs * n)
+        detail::fail("gcn_aggregate", "features " + h.shape.str() + " for " + std::to_string(graphs) + " graphs of " +
+                                          std::to_string(n) + " nodes");
+    const bool has_bias = bias.val != nullptr;
+    const bool grad = tape.recording() && (h.requires_grad() || (has_bias && bias.requires_grad()));
+    Var<T> y = tape.make(h.shape, grad);
+    if (adj.is_dense()) {
+        for (index b = 0; b < graphs; ++b)
+            B::gemm(false, false, n, f, n, T(1), adj.dense + b * n * n, n, h.val + b * n * f, f, T(0),
+                    y.val + b * n * f, f);
+    } else {
+        B::zero(y.val, y.numel());
+        for (index r = 0; r < graphs * n; ++r) {
+            T* yr = y.val + r * f;
+            for (index k = adj.row_ptr[r]; k < adj.row_ptr[r + 1]; ++k) {
+                const T w = adj.val[k];
+                const T* hr = h.val + adj.col[k] * f;
+                CANARY_VECTORIZE
+                for (index c = 0; c < f; ++c) yr[c] += w * hr[c];
+            }
+        }
+    }
+    if (has_bias) {
+        for (index r = 0; r < graphs * n; ++r) {
+            T* yr = y.val + r * f;
+            CANARY_VECTORIZE
+            for (index c = 0; c < f; ++c) yr[c] += bias.val[c];
+        }
+    }
+    if (grad) {
+        tape.record([adj, h, bias, y, n, graphs, f, has_bias] {
+            if (h.adj) {
+                if (adj.is_dense()) {
+                    for (index b = 0; b < graphs; ++b)
+                        B::gemm(true, false, n, f, n, T(1), adj.dense + b * n * n, n, y.adj + b * n * f, f, T(1),
+                                h.adj + b * n * f, f);
+                } else {
+                    // The transpose of a CSR product scatters each target row's adjoint to its sources.
+                    for (index r = 0; r < graphs * n; ++r) {
+                        const T* gy = y.adj + r * f;
+                        for (index k = adj.row_ptr[r]; k < adj.row_ptr[r + 1]; ++k) {
+                            const T w = adj.val[k];
+                            T* gh = h.adj + adj.col[k] * f;
+                            CANARY_VECTORIZE
+                            for (index c = 0; c < f; ++c) gh[c] += w * gy[c];
+                        }
+                    }
+                }
+            }
+            if (has_bias && bias.adj) {
+                for (index r = 0; r < graphs * n; ++r) {
+                    const T* gy = y.adj + r * f;
+                    CANARY_VECTORIZE
+                    for (index c = 0; c < f; ++c) bias.adj[c] += gy[c];
+                }
+            }
+        });
+    }
+    return y;
+}
+
+template <index In, index Out>
+struct GCNConv {
+    static_assert(In > 0 && Out > 0, "canary::GCNConv<In, Out>: widths must be positive");
+    static constexpr index in_width = In;
+    static constexpr index out_width = Out;
+    static constexpr index param_count = In * Out + Out;
+    static constexpr std::array<ParamSpec, 2> param_specs{{{"lin.weight", Shape{Out, In}, 0},
+                                                           {"bias", Shape{Out}, In * Out}}};
+
+    std::string name() const { return "GCNConv<" + std::to_string(In) + ", " + std::to_string(Out) + ">"; }
+
+    /// torch_geometric's reset_parameters: glorot (xavier uniform) weight, zero bias.
+    template <class T>
+    void init(ParamSpan<T> p, Rng& rng) const {
+        const double bound = std::sqrt(6.0 / static_cast<double>(In + Out));
+        uniform_fill(p.val, In * Out, bound, rng);
+        for (index i = 0; i < Out; ++i) p.val[In * Out + i] = T(0);
+    }
+
+    /// requires: g.x is (graphs, nodes, In) or (nodes, In) for one graph, contiguous, matching g.adj.
+    /// ensures:  the same graphs with features (graphs, nodes, Out) (same rank as g.x).
+    template <class T, class B>
+    GraphBatch<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const GraphBatch<T>& g) const {
+        detail::check_graph_batch(g, In, "GCNConv", In, Out);  // builds a message only on failure
+        const Var<T> w = p.var(param_specs[0]);
+        const Var<T> bias = p.var(param_specs[1]);
+        // torch_geometric order: transform first (lin, no bias), then propagate, then add the bias.
+        const Var<T> h = linear(tape, g.x, w, Var<T>{});
+        return GraphBatch<T>{gcn_aggregate(tape, g.adj, h, bias), g.adj};
+    }
+};
+
+}  // namespace canary

@@ -1,0 +1,121 @@
+#pragma once
+// Readout layers: mean, sum or max of the node features of each graph, (graphs, nodes, F) ->
+// (graphs, F), as torch_geometric's global_mean_pool / global_add_pool / global_max_pool on a
+// batch of equal-sized graphs. They accept a GraphBatch (and drop its structure) or a plain
+// (graphs, nodes, F) Var; a (nodes, F) input is one graph and gives (1, F).
+// Equations and backward: docs/layers/graph_pool.md.
+#include <cmath>
+#include <string>
+
+#include "canary/autodiff/ops.hpp"
+#include "canary/layers/graph_batch.hpp"
+#include "canary/model/layer.hpp"
+
+namespace canary {
+
+enum class GraphReduce { mean, sum, max };
+
+namespace detail {
+
+template <GraphReduce R>
+constexpr const char* pool_name() {
+    if constexpr (R == GraphReduce::mean) return "GlobalMeanPool";
+    else if constexpr (R == GraphReduce::sum) return "GlobalSumPool";
+    else return "GlobalMaxPool";
+}
+
+/// The pooling primitive on contiguous x viewed as (graphs, nodes, F).
+template <GraphReduce R, class T, class B>
+Var<T> graph_pool(Tape<T, B>& tape, const Var<T>& x, index graphs, index nodes) {
+    const index f = x.cols();
+    if (nodes <= 0 || !x.contiguous() || x.rows() != graphs * nodes)
+        fail(pool_name<R>(), "input " + x.shape.str() + " is not " + std::to_string(graphs) + " graphs of " +
+                                 std::to_string(nodes) + " > 0 nodes (contiguous)");
+    const bool grad = tape.recording() && x.requires_grad();
+    Var<T> y = tape.make(Shape{graphs, f}, grad);
+    index* arg = nullptr;  // max: the node that won each (graph, feature)
+    if constexpr (R == GraphReduce::max) arg = tape.template scratch<index>(graphs * f);
+    for (index b = 0; b < graphs; ++b) {
+        T* yb = y.val + b * f;
+        const T* xb = x.val + b * nodes * f;
+        if constexpr (R == GraphReduce::max) {
+            index* ab = arg + b * f;
+            for (index c = 0; c < f; ++c) {
+                yb[c] = xb[c];
+                ab[c] = 0;
+            }
+            for (index n = 1; n < nodes; ++n)
+                for (index c = 0; c < f; ++c) {
+                    const T v = xb[n * f + c];
+                    // Strictly greater keeps the first maximum; a NaN wins and stays (as torch.max).
+                    if (!std::isnan(yb[c]) && (v > yb[c] || std::isnan(v))) {
+                        yb[c] = v;
+                        ab[c] = n;
+                    }
+                }
+        } else {
+            for (index c = 0; c < f; ++c) yb[c] = T(0);
+            for (index n = 0; n < nodes; ++n) {
+                CANARY_VECTORIZE
+                for (index c = 0; c < f; ++c) yb[c] += xb[n * f + c];
+            }
+            if constexpr (R == GraphReduce::mean) {
+                const T inv = T(1) / static_cast<T>(nodes);
+                for (index c = 0; c < f; ++c) yb[c] *= inv;
+            }
+        }
+    }
+    if (grad) {
+        tape.record([x, y, arg, graphs, nodes, f] {
+            for (index b = 0; b < graphs; ++b) {
+                const T* gy = y.adj + b * f;
+                T* gx = x.adj + b * nodes * f;
+                if constexpr (R == GraphReduce::max) {
+                    for (index c = 0; c < f; ++c) gx[arg[b * f + c] * f + c] += gy[c];
+                } else {
+                    const T scale = R == GraphReduce::mean ? T(1) / static_cast<T>(nodes) : T(1);
+                    for (index n = 0; n < nodes; ++n) {
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < f; ++c) gx[n * f + c] += scale * gy[c];
+                    }
+                }
+            }
+        });
+    }
+    return y;
+}
+
+}  // namespace detail
+
+/// Global pooling over the nodes of each graph: (graphs, nodes, F) -> (graphs, F).
+template <GraphReduce R>
+struct GlobalPool {
+    static constexpr index in_width = any_width;
+    static constexpr index out_width = any_width;
+    static constexpr index param_count = 0;
+    std::string name() const { return detail::pool_name<R>(); }
+
+    Shape output_shape(Shape in) const {
+        if (in.rank() == 3) return Shape{in[0], in[2]};
+        return Shape{1, in.cols()};
+    }
+
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const GraphBatch<T>& g) const {
+        detail::check_graph_batch(g, -1, detail::pool_name<R>(), -1, -1);
+        return detail::graph_pool<R>(tape, g.x, g.adj.graphs, g.adj.nodes);
+    }
+    /// x: (graphs, nodes, F), or (nodes, F) for one graph.
+    template <class T, class B>
+    Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
+        if (x.shape.rank() == 3) return detail::graph_pool<R>(tape, x, x.shape[0], x.shape[1]);
+        if (x.shape.rank() == 2) return detail::graph_pool<R>(tape, x, 1, x.shape[0]);
+        detail::fail(detail::pool_name<R>(), "needs (graphs, nodes, F) or (nodes, F), got " + x.shape.str());
+    }
+};
+
+using GlobalMeanPool = GlobalPool<GraphReduce::mean>;
+using GlobalSumPool = GlobalPool<GraphReduce::sum>;
+using GlobalMaxPool = GlobalPool<GraphReduce::max>;
+
+}  // namespace canary

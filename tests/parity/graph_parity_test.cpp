@@ -1,0 +1,17 @@
+// GCNConv and srr_snapshot_gnn against the plain-torch port of torch_geometric's GCNConv, forward
+// and backward: with and without existing self loops, isolated nodes, weighted asymmetric edges,
+// several N and B, float and double.
+#include "cases_graph.hpp"
+#include "parity_fixtures.hpp"
+
+TEST(Parity, GcnConv) {
+    canary::testing::ParityRegistry r;
+    canary::parity::register_graph_cases(r);
+    canary::parity_test::expect_parity(r, "gcn", 4);
+}
+
+TEST(Parity, SrrSnapshotGnn) {
+    canary::testing::ParityRegistry r;
+    canary::parity::register_graph_cases(r);
+    canary::parity_test::expect_parity(r, "srr_snapshot_gnn", 3);
+}
