@@ -1,10 +1,13 @@
 #pragma once
 // canary-risk's shared types and the model registry: every model the program can train, by name.
 // Adding a model = one entry in model_registry() (a typed network and how it reads the samples).
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -31,6 +34,15 @@ struct Options {
     int patience = 8;
     std::uint64_t seed = 7;
     std::string out = "out";
+    // Evaluation (main.cpp): threshold rule on validation, bootstrap, lead times, baselines, outputs.
+    std::string threshold = "max_f1";  ///< max_f1 | youden | usefulness
+    double mu = 0.5;                   ///< usefulness preference for missing a crisis vs a false alarm
+    std::size_t bootstrap = 1000;      ///< block-bootstrap resamples (block length = horizon)
+    std::size_t sustain = 3;           ///< consecutive days above threshold that make a warning
+    std::size_t indicator_window = 250;
+    std::size_t permutation_repeats = 5;
+    std::string saliency_day;          ///< test date for the saliency map; empty: the best model's peak day
+    bool plots = true;
 };
 
 /// Samples of one span: window tensors (n, T, 16) row-major, labels, and the days they end on.
@@ -55,7 +67,45 @@ struct Row {
     double threshold = 0.5;
     std::vector<double> test_scores;
     std::string note;
+    // Filled by model runners so that main can evaluate every row the same way.
+    std::string kind = "model";               ///< model | indicator | honesty
+    std::vector<double> validation_scores;    ///< the threshold is re-chosen on these by --threshold
+    canary::FitHistory history;               ///< loss per epoch (empty for rules)
+    /// Probabilities for any span's windows (n, T, 16): permutation importance re-scores with it.
+    std::function<std::vector<double>(const std::vector<float>& windows)> score_windows;
+    /// d logit / d input for one (T, 16) window, row-major: input-gradient saliency.
+    std::function<std::vector<double>(const float* window)> saliency;
 };
+
+/// Gives a row closures over the trained model (shared, so the row may outlive the runner).
+/// Models that read only the window's last day get zero gradient for the earlier days.
+template <class Net>
+inline void attach_model(Row& row, std::shared_ptr<canary::Model<Net>> model, std::size_t window, bool last_day_only) {
+    const canary::index t = canary::index(window), f = 16;
+    row.score_windows = [model, t, f, last_day_only](const std::vector<float>& x) {
+        const canary::index n = canary::index(x.size()) / (t * f);
+        std::vector<float> last;
+        if (last_day_only) {
+            last.resize(std::size_t(n * f));
+            for (canary::index i = 0; i < n; ++i) std::copy_n(x.data() + (i * t + t - 1) * f, f, last.data() + i * f);
+        }
+        const canary::BinaryDataset<float> d{last_day_only ? last.data() : x.data(), nullptr,
+                                             last_day_only ? canary::Shape{f} : canary::Shape{t, f}, n};
+        return canary::predict_proba(*model, d);
+    };
+    row.saliency = [model, t, f, last_day_only](const float* window) {
+        canary::Tape<float> tape(true);
+        tape.set_training(false);  // record gradients, but no dropout: explain the deployed model
+        const canary::Shape shape = last_day_only ? canary::Shape{1, f} : canary::Shape{1, t, f};
+        canary::Var<float> x = tape.input(last_day_only ? window + (t - 1) * f : window, shape, true);
+        canary::Var<float> logit = model->forward(tape, x);
+        tape.backward(logit);
+        std::vector<double> g(std::size_t(t * f), 0.0);
+        const canary::index offset = last_day_only ? (t - 1) * f : 0;
+        for (canary::index i = 0; i < x.numel(); ++i) g[std::size_t(offset + i)] = double(x.adj[i]);
+        return g;
+    };
+}
 
 /// Trains Net on windows (or on the last day of each window when Net reads vectors).
 template <class Net>
@@ -71,7 +121,8 @@ inline Row run_model(const std::string& name, const Prepared& p, const Options& 
     };
     std::vector<float> tr, va, te;
     const auto train = as_dataset(p.train, tr), validation = as_dataset(p.validation, va), test = as_dataset(p.test, te);
-    canary::Model<Net> model(o.seed);
+    auto shared_model = std::make_shared<canary::Model<Net>>(o.seed);
+    canary::Model<Net>& model = *shared_model;
     canary::FitOptions f;
     f.max_epochs = o.epochs;
     f.patience = o.patience;
@@ -89,10 +140,16 @@ inline Row run_model(const std::string& name, const Prepared& p, const Options& 
     const auto val_scores = canary::predict_proba(model, validation);
     Row row;
     row.model = name;
-    row.threshold = cr::choose_threshold_max_f1(val_scores, p.validation.labels).threshold;
+    // main.cpp re-chooses the threshold by --threshold; this default needs both classes in validation.
+    const auto val_positives = std::count(p.validation.labels.begin(), p.validation.labels.end(), 1);
+    const bool both_classes = val_positives > 0 && std::size_t(val_positives) < p.validation.labels.size();
+    row.threshold = both_classes ? cr::choose_threshold_max_f1(val_scores, p.validation.labels).threshold : INFINITY;
     if (!std::isfinite(row.threshold)) row.threshold = 0.5;
     row.test_scores = canary::predict_proba(model, test);
     row.report = cr::evaluate_classifier(row.test_scores, p.test.labels, row.threshold);
+    row.validation_scores = val_scores;
+    row.history = history;
+    attach_model(row, shared_model, o.window, last_day_only);
     canary::io::save_state_dict(model, std::filesystem::path(o.out) / (name + ".safetensors"));
     return row;
 }
