@@ -159,8 +159,13 @@ using Mlp = canary::Sequential<canary::Dense<16, 32>, canary::ReLU, canary::Drop
 
 using Runner = std::function<Row(const Prepared&, const Options&, std::ostream&)>;
 
+inline void register_sequence_models(std::map<std::string, Runner>&);
+inline void register_graph_models(std::map<std::string, Runner>&);
+inline void register_baselines_models(std::map<std::string, Runner>&);
+
+/// Every model by name. Families register from their own headers (models_<family>.hpp).
 inline std::map<std::string, Runner> model_registry() {
-    return {
+    std::map<std::string, Runner> registry{
         {"logistic", [](const Prepared& p, const Options& o, std::ostream& log) {
              return run_model<Logistic>("logistic", p, o, true, 1e-3, log);
          }},
@@ -168,6 +173,10 @@ inline std::map<std::string, Runner> model_registry() {
              return run_model<Mlp>("mlp", p, o, true, 0.0, log);
          }},
     };
+    register_sequence_models(registry);
+    register_graph_models(registry);
+    register_baselines_models(registry);
+    return registry;
 }
 
 }  // namespace canary_risk
