@@ -7,24 +7,9 @@
 
 #include "canary/canary.hpp"
 
-// Count every heap allocation in this test binary.
-static std::atomic<long> g_allocations{0};
-void* operator new(std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-    ++g_allocations;
-    if (void* p = std::aligned_alloc(static_cast<std::size_t>(a), (n + static_cast<std::size_t>(a) - 1) /
-                                                                      static_cast<std::size_t>(a) * static_cast<std::size_t>(a)))
-        return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "../support/counting_allocator.hpp"
+
+static auto& g_allocations = canary::test_support::heap_allocations;
 
 using namespace canary;
 using Net = Sequential<Dense<8, 32>, ReLU, Dropout, Dense<32, 16>, Tanh, Dense<16, 1>>;
