@@ -18,4 +18,5 @@
 #include "canary/layers/recurrent.hpp"
 #include "canary/layers/streaming.hpp"
 #include "canary/layers/tcn.hpp"
+#include "canary/layers/time_distributed.hpp"
 #include "canary/layers/transformer_encoder.hpp"

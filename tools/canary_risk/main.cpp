@@ -133,6 +133,9 @@ nlohmann::ordered_json to_json(const Options& o) {
     j["permutation_repeats"] = o.permutation_repeats;
     j["saliency_day"] = o.saliency_day;
     j["plots"] = o.plots;
+    j["graph_window"] = o.graph_window;
+    j["graph_threshold"] = o.graph_threshold;
+    j["graph_steps"] = o.graph_steps;
     j["out"] = o.out;
     return j;
 }
@@ -173,6 +176,9 @@ void load_config(const std::string& path, Options& o) {
         get("permutation_repeats", o.permutation_repeats);
         get("saliency_day", o.saliency_day);
         get("plots", o.plots);
+        get("graph_window", o.graph_window);
+        get("graph_threshold", o.graph_threshold);
+        get("graph_steps", o.graph_steps);
         get("out", o.out);
     } catch (const nlohmann::json::exception& e) {
         throw canary::config_error(path + ": wrong type: " + e.what());
@@ -507,6 +513,9 @@ int main(int argc, char** argv) {
     cmp->add_option("--saliency-day", o.saliency_day, "test date (YYYY-MM-DD) for saliency maps (default: peak of best model)");
     cmp->add_flag("--plots,!--no-plots", o.plots, "render PNG plots with gnuplot (default on)");
     cmp->add_option("--out", o.out, "output folder");
+    cmp->add_option("--graph-window", o.graph_window, "graph models: trailing days of the Spearman correlation graphs");
+    cmp->add_option("--graph-threshold", o.graph_threshold, "graph models: edge when |rho| >= this");
+    cmp->add_option("--graph-steps", o.graph_steps, "srr_temporal_gnn: graphs per sample (K)");
     try {
         const std::string path = find_config_argument(argc, argv);
         if (!path.empty()) load_config(path, o);

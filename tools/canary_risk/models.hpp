@@ -43,6 +43,10 @@ struct Options {
     std::size_t permutation_repeats = 5;
     std::string saliency_day;          ///< test date for the saliency map; empty: the best model's peak day
     bool plots = true;
+    // Graph models (models_graph.hpp; arXiv 2512.17185's defaults).
+    std::size_t graph_window = 7;    ///< trailing days of the Spearman correlation graphs
+    double graph_threshold = 0.5;    ///< edge when |rho| >= this
+    std::size_t graph_steps = 5;     ///< graphs per sample of srr_temporal_gnn
 };
 
 /// Samples of one span: window tensors (n, T, 16) row-major, labels, and the days they end on.

@@ -3,6 +3,8 @@
 //   gcn               torch_geometric GCNConv(7, 32) (lin.weight, bias); x (N, 7), adj (N, N), y (N, 32)
 //   srr_snapshot_gnn  gcn1, gcn2 (7->64, 64->64), mean over nodes, head Linear(64, 1);
 //                     x (B, N, 7), adj (B, N, N), y (B, 1)
+//   srr_temporal_gnn  gcn1, gcn2 per graph, mean over nodes, gru nn.GRU(64, 64, batch_first=True),
+//                     head Linear(64, 1) on the last hidden state; x (B, K, N, 7), adj (B, K, N, N), y (B, 1)
 // adj[.., j, i] is the weight of the edge j -> i (torch_geometric's dense convention).
 #include <string>
 #include <vector>
@@ -43,6 +45,35 @@ testing::ParityOutputs run_graph_parity(const testing::ParityArgs& args) {
     return result;
 }
 
+/// Runs a graph-sequence network on (x (B, K, N, F), adj (B, K, N, N)): the adjacency of all B*K
+/// graphs is normalised once (dense) and shared by the time-distributed encoder.
+template <Layer Net, class T>
+testing::ParityOutputs run_graph_sequence_parity(const testing::ParityArgs& args) {
+    Model<Net, T> model(0);
+    io::load_parameters(model, args.weights, args.weights_prefix);
+    const Shape xs = args.shape_of("x"), as = args.shape_of("adj");
+    if (xs.rank() != 4) throw tensor_error("x", "has shape " + xs.str() + ", expected (B, K, N, F)");
+    const index graphs = xs[0] * xs[1], nodes = xs[2];
+    if (as.numel() != graphs * nodes * nodes || as.cols() != nodes)
+        throw tensor_error("adj", "has shape " + as.str() + " for node features " + xs.str());
+    std::vector<T> x = args.template read<T>("x"), gx(x.size(), T(0));
+    const std::vector<T> adj = args.template read<T>("adj");
+    const auto norm = NormalizedAdjacency<T>::dense(adj.data(), graphs, nodes);
+    Tape<T> tape(true);
+    const Var<T> y = model.forward(tape, GraphSequenceBatch<T>{Var<T>{x.data(), gx.data(), xs, xs.cols()}, norm.view()});
+    const Shape gys = args.shape_of("grad_y");
+    if (gys.numel() != y.numel()) throw tensor_error("grad_y", "has shape " + gys.str() + " but the output is " + y.shape.str());
+    const std::vector<T> gy = args.template read<T>("grad_y");
+    std::vector<T> yv(y.val, y.val + y.numel());
+    tape.backward(y, gy.data());
+    testing::ParityOutputs result;
+    testing::put_var(result, "y", gys, yv.data());
+    testing::put_var(result, "grad.x", xs, gx.data());
+    for (const auto& p : model.named_parameters())
+        testing::put_var(result, "grad." + p.name, p.shape, model.gradients() + p.offset);
+    return result;
+}
+
 template <Layer Net>
 void add_graph_network(testing::ParityRegistry& r, std::string name) {
     r.add(std::move(name), [](const testing::ParityArgs& a) {
@@ -53,6 +84,10 @@ void add_graph_network(testing::ParityRegistry& r, std::string name) {
 inline void register_graph_cases(testing::ParityRegistry& r) {
     add_graph_network<GCNConv<7, 32>>(r, "gcn");
     add_graph_network<risk::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
+    r.add("srr_temporal_gnn", [](const testing::ParityArgs& a) {
+        using Net = risk::srr_temporal_gnn<7, 64>;
+        return a.double_precision() ? run_graph_sequence_parity<Net, double>(a) : run_graph_sequence_parity<Net, float>(a);
+    });
 }
 
 }  // namespace canary::parity

@@ -108,3 +108,41 @@ def srr_snapshot_gnn(gen, dtype, B, N):
     x = torch.randn(B, N, 7, generator=gen).to(dtype).requires_grad_(True)
     adj = torch.stack([random_adjacency(gen, N, dtype, self_loops=b % 2 == 0) for b in range(B)])
     return _collect(m, x, adj, m(x, adj), gen, dtype)
+
+
+class TemporalGNN(torch.nn.Module):
+    """canary::risk::srr_temporal_gnn: per graph GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes;
+    the K embeddings -> nn.GRU(64, 64, batch_first=True) -> Linear(64, 1) on the last hidden state."""
+
+    def __init__(self):
+        super().__init__()
+        self.gcn1 = GCNConvRef(7, 64)
+        self.gcn2 = GCNConvRef(64, 64)
+        self.gru = torch.nn.GRU(64, 64, batch_first=True)
+        self.head = torch.nn.Linear(64, 1)
+
+    def forward(self, x, adj):
+        B, K = x.shape[0], x.shape[1]
+        emb = []
+        for b in range(B):
+            steps = []
+            for k in range(K):
+                h = torch.relu(self.gcn1(x[b, k], adj[b, k]))
+                h = torch.relu(self.gcn2(h, adj[b, k]))
+                steps.append(h.mean(dim=0))
+            emb.append(torch.stack(steps))
+        out, h_n = self.gru(torch.stack(emb))
+        return self.head(h_n[-1])
+
+
+@case("srr_temporal_gnn", {"B": 2, "K": 3, "N": 6},
+      variants=[({"B": 1, "K": 1, "N": 4}, torch.float32), ({"B": 2, "K": 5, "N": 10}, torch.float32),
+                ({"B": 3, "K": 2, "N": 7}, torch.float32), ({"B": 2, "K": 3, "N": 5}, torch.float64)])
+def srr_temporal_gnn(gen, dtype, B, K, N):
+    m = TemporalGNN()
+    reinit_(m, gen, scale=0.3)
+    m = m.to(dtype)
+    x = torch.randn(B, K, N, 7, generator=gen).to(dtype).requires_grad_(True)
+    adj = torch.stack([torch.stack([random_adjacency(gen, N, dtype, self_loops=(b + k) % 2 == 0) for k in range(K)])
+                       for b in range(B)])
+    return _collect(m, x, adj, m(x, adj), gen, dtype)

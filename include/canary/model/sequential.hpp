@@ -88,6 +88,13 @@ struct Named : L {
 template <class L>
 concept IsNamed = requires { L::label; typename L::layer_type; };
 
+/// A wrapper whose parameters keep the names its inner layers give them (TimeDistributed):
+/// Sequential does not prefix them with the wrapper's position.
+template <class L>
+concept InlineNamed = requires {
+    { L::inline_param_names } -> std::convertible_to<bool>;
+} && L::inline_param_names;
+
 template <Layer... Ls>
 class Sequential {
     static_assert(sizeof...(Ls) > 0, "canary::Sequential needs at least one layer");
@@ -137,7 +144,7 @@ public:
         for_each_layer([&]<std::size_t I>(const auto& layer) {
             using L = std::decay_t<decltype(layer)>;
             std::string p(prefix);
-            if constexpr (IsNamed<L>) {
+            if constexpr (IsNamed<L> || InlineNamed<L>) {
                 canary::visit_params(layer, p, offset + param_offset<I>(), f);
             } else {
                 p += std::to_string(I);

@@ -1,0 +1,117 @@
+// canary's side of the side-by-side benchmark for W2 (the temporal GNN of arXiv 2512.17185),
+// DESIGN.md section 5, timed as bench/libtorch/libtorch_workloads.cpp times LibTorch: warm-up, then
+// the median of repeated runs. float32. Prints one line per row:
+//   W2 train_b8 threads=<n> ms=<median>
+//   W2 infer_b1 threads=<n> ms=<median>
+//
+//   canary_w2 [threads] [--threads N] [--reps R] [--csr]     (CANARY_THREADS=N also sets threads)
+//
+// W2: N = 44 nodes, F = 7, K = 5 graphs per sample; per graph GCNConv(7->32)+ReLU,
+// GCNConv(32->32)+ReLU, mean over nodes; GRU(32->32) over the K embeddings; Dense(32->16)+ReLU+
+// Dense(16->1) on the last hidden state (canary::risk::srr_temporal_gnn_paper_text). train_b8: one
+// step on 8 samples (forward, BCE with logits, backward, Adam 1e-3); infer_b1: one sample on an
+// inference tape. As on the LibTorch side, the normalised adjacency (dense, (B*K, N, N), random
+// symmetric graphs of density ~0.36 plus self loops) is computed once outside the timed region and
+// shared by both GCN layers; --csr times the block-diagonal CSR path instead of the dense one.
+// Threads: canary's W2 kernels are single-threaded (Eigen without OpenMP); the count is printed
+// so that rows join with LibTorch's, and passed to Eigen::setNbThreads.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "canary/canary.hpp"
+#include "canary/risk/srr.hpp"
+
+using namespace canary;
+
+namespace {
+
+double median_ms(const std::function<void()>& fn, int warmup, int reps) {
+    for (int i = 0; i < warmup; ++i) fn();
+    std::vector<double> t;
+    for (int i = 0; i < reps; ++i) {
+        const auto a = std::chrono::steady_clock::now();
+        fn();
+        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+std::vector<float> randn(std::size_t n, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(rng.uniform(-1.7, 1.7));
+    return v;
+}
+
+// Raw adjacency of `graphs` graphs as LibTorch's make_adj: edge (i, j) with probability 0.2 in either
+// direction, symmetrised, weight 1; the self loops are added by the GCN normalisation.
+std::vector<float> random_graphs(canary::index graphs, canary::index n, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<float> a(static_cast<std::size_t>(graphs * n * n), 0.f);
+    for (canary::index g = 0; g < graphs; ++g)
+        for (canary::index i = 0; i < n; ++i)
+            for (canary::index j = 0; j < n; ++j)
+                if (i != j && rng.uniform() < 0.2) {
+                    a[static_cast<std::size_t>((g * n + i) * n + j)] = 1.f;
+                    a[static_cast<std::size_t>((g * n + j) * n + i)] = 1.f;
+                }
+    return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int threads = 1, reps = 30;
+    bool csr = false;
+    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--csr")) csr = true;
+        else if (i == 1) threads = std::atoi(argv[i]);
+    }
+    threads = std::max(threads, 1);
+    Eigen::setNbThreads(threads);
+    auto line = [&](const char* c, double ms) {
+        std::printf("W2 %s threads=%d ms=%.4f\n", c, threads, ms);
+        std::fflush(stdout);
+    };
+
+    constexpr canary::index N = 44, F = 7, K = 5;
+    using Net = risk::srr_temporal_gnn_paper_text<F>;
+    static_assert(Net::param_count == 8193);
+    Model<Net> model(0);
+    Adam<float> adam(1e-3f);
+    auto normalise = [&](const std::vector<float>& raw, canary::index graphs) {
+        return csr ? NormalizedAdjacency<float>::csr_from_dense(raw.data(), graphs, N)
+                   : NormalizedAdjacency<float>::dense(raw.data(), graphs, N);
+    };
+    const auto x1 = randn(K * N * F, 1), x8 = randn(8 * K * N * F, 2);
+    const auto a1 = normalise(random_graphs(K, N, 3), K), a8 = normalise(random_graphs(8 * K, N, 4), 8 * K);
+    std::vector<float> y8(8);
+    for (std::size_t i = 0; i < y8.size(); ++i) y8[i] = i % 3 == 0 ? 1.f : 0.f;
+
+    Tape<float> infer(false);
+    line("infer_b1", median_ms([&] {
+             infer.reset();
+             model.forward(infer, GraphSequenceBatch<float>{infer.input(x1.data(), Shape{1, K, N, F}), a1.view()});
+         }, 20, reps * 10));
+
+    Tape<float> tape(true);
+    line("train_b8", median_ms([&] {
+             tape.reset();
+             const Var<float> logits =
+                 model.forward(tape, GraphSequenceBatch<float>{tape.input(x8.data(), Shape{8, K, N, F}), a8.view()});
+             const Var<float> loss = bce_with_logits(tape, logits, tape.input(y8.data(), Shape{8, 1}));
+             tape.backward(loss);
+             adam.step(model);
+         }, 5, reps));
+    return 0;
+}
