@@ -131,3 +131,24 @@ TEST(Baselines, ForestFeaturesAreLastMeanStdAndChange) {
     EXPECT_EQ(n[2], "a_mean");
     EXPECT_EQ(n[7], "b_change");
 }
+
+TEST(Baselines, EncoderDropoutKeepsTorchSemantics) {
+    // The transformer's dropout (canary::detail::encoder_dropout): share zeroed ~ p, survivors
+    // scaled by 1/(1-p), same seed same mask, identity outside training.
+    std::vector<float> ones(100000, 1.0f);
+    auto mask_of = [&](std::uint64_t seed, bool training) {
+        canary::Tape<float> tape(training, seed);
+        auto y = canary::detail::encoder_dropout(tape, 0.1, tape.input(ones.data(), canary::Shape{1000, 100}));
+        return std::vector<float>(y.val, y.val + y.numel());
+    };
+    const auto a = mask_of(5, true), b = mask_of(5, true), c = mask_of(6, true), eval_mode = mask_of(5, false);
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+    EXPECT_EQ(eval_mode, ones);
+    std::size_t zeros = 0;
+    for (float v : a) {
+        if (v == 0.0f) ++zeros;
+        else EXPECT_FLOAT_EQ(v, 1.0f / 0.9f);
+    }
+    EXPECT_NEAR(double(zeros) / double(a.size()), 0.1, 0.005);  // 5 standard deviations
+}
