@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -79,6 +80,36 @@ struct W2Impl : torch::nn::Module {
 };
 TORCH_MODULE(W2);
 
+// Transformer (canary::risk::transformer_classifier, bench/vs/canary_transformer.cpp): Linear(16->64),
+// sinusoidal positions, 2 post-norm TransformerEncoderLayer(64, 4 heads, FF 128, ReLU, dropout 0.1),
+// mean over time, Linear(64->1). LibTorch's C++ encoder layer is sequence-first: (T, B, D).
+struct TransformerClassifierImpl : torch::nn::Module {
+    torch::nn::Linear input_proj{16, 64};
+    torch::nn::TransformerEncoderLayer encoder0{torch::nn::TransformerEncoderLayerOptions(64, 4).dim_feedforward(128).dropout(0.1)};
+    torch::nn::TransformerEncoderLayer encoder1{torch::nn::TransformerEncoderLayerOptions(64, 4).dim_feedforward(128).dropout(0.1)};
+    torch::nn::Linear head{64, 1};
+    torch::Tensor pe;
+    explicit TransformerClassifierImpl(int64_t max_len = 512) {
+        register_module("input_proj", input_proj);
+        register_module("encoder0", encoder0);
+        register_module("encoder1", encoder1);
+        register_module("head", head);
+        auto pos = torch::arange(max_len, torch::kFloat).unsqueeze(1);
+        auto div = torch::exp(torch::arange(0, 64, 2, torch::kFloat) * (-std::log(10000.0) / 64));
+        pe = torch::zeros({max_len, 64});
+        pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, torch::indexing::None, 2)}, torch::sin(pos * div));
+        pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(1, torch::indexing::None, 2)}, torch::cos(pos * div));
+        pe = register_buffer("pe", pe);
+    }
+    torch::Tensor forward(torch::Tensor x) {  // x (B, T, 16)
+        auto h = input_proj->forward(x) + pe.slice(0, 0, x.size(1));  // (B, T, 64)
+        h = h.transpose(0, 1);                                         // (T, B, 64)
+        h = encoder1->forward(encoder0->forward(h));
+        return head->forward(h.mean(0));                               // (B, 1)
+    }
+};
+TORCH_MODULE(TransformerClassifier);
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +174,19 @@ int main(int argc, char** argv) {
                  auto y = std::get<0>(lstm->forward(xg));
                  y.sum().backward();
              }, 2, reps));
+    }
+    {  // Transformer: B=32, T=60, d=64, 4 heads, FF 128, 2 layers; forward + BCE + backward + Adam
+        TransformerClassifier model;
+        torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
+        auto x32 = torch::randn({32, 60, 16});
+        auto y32 = (torch::rand({32, 1}) < 0.3).to(torch::kFloat);
+        model->train();
+        line("Transformer", "train_b32", median_ms([&] {
+                 opt.zero_grad();
+                 auto loss = torch::binary_cross_entropy_with_logits(model->forward(x32), y32);
+                 loss.backward();
+                 opt.step();
+             }, 5, reps));
     }
     return 0;
 }

@@ -257,7 +257,11 @@ int compare(Options o) {
     // Learned models; logistic regression always runs (an honesty row) even when not asked for.
     std::vector<Row> rows;
     const auto registry = model_registry();
-    for (const auto& m : o.models) rows.push_back(registry.at(m)(p, o, log));
+    for (const auto& m : o.models) {
+        Row r = registry.at(m)(p, o, log);
+        if (r.kind == "skipped") log << "  [" << m << "] skipped: " << r.note << "\n";  // e.g. an optional library
+        else rows.push_back(std::move(r));
+    }
     if (std::find(o.models.begin(), o.models.end(), "logistic") == o.models.end()) {
         rows.push_back(registry.at("logistic")(p, o, log));
         rows.back().kind = "honesty";

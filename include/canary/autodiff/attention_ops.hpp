@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "canary/autodiff/math.hpp"
 #include "canary/autodiff/tape.hpp"
 
 namespace canary {
@@ -36,6 +37,7 @@ Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, in
     Var<T> out = tape.make(Shape{batch, time, D}, grad);
     T* P = tape.scratch(batch * heads * time * time);  // kept for backward and for inspection
     const T scale = T(1) / std::sqrt(static_cast<T>(dh));
+    const bool masked_rows = mask.causal || mask.key_padding;
     for (index b = 0; b < batch; ++b) {
         const T* base = qkv.val + b * time * D3;
         for (index h = 0; h < heads; ++h) {
@@ -43,6 +45,18 @@ Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, in
             B::gemm(false, true, time, time, dh, scale, base + h * dh, D3, base + D + h * dh, D3, T(0), S, time);
             for (index i = 0; i < time; ++i) {
                 T* row = S + i * time;
+                if (!masked_rows) {  // no mask: branch-free loops that vectorise (math::exp)
+                    T mx = row[0];
+                    for (index j = 1; j < time; ++j) mx = row[j] > mx ? row[j] : mx;
+                    CANARY_VECTORIZE
+                    for (index j = 0; j < time; ++j) row[j] = math::exp(row[j] - mx);
+                    T z = T(0);
+                    for (index j = 0; j < time; ++j) z += row[j];
+                    const T inv = T(1) / z;
+                    CANARY_VECTORIZE
+                    for (index j = 0; j < time; ++j) row[j] *= inv;
+                    continue;
+                }
                 T mx = -std::numeric_limits<T>::infinity();
                 for (index j = 0; j < time; ++j) {
                     const bool masked = (mask.causal && j > i) || (mask.key_padding && mask.key_padding[b * time + j]);

@@ -1,0 +1,59 @@
+// canary's side of the Transformer training-step row of the side-by-side benchmark
+// (bench/libtorch/libtorch_workloads.cpp prints the LibTorch line with the same case name):
+// canary::risk::transformer_classifier (Dense 16->64, sinusoidal positions, 2 post-norm encoder
+// layers d=64, 4 heads, FF 128, dropout 0.1, mean over time, Dense 64->1) on a (32, 60, 16) batch:
+// forward + BCE-with-logits + backward + Adam, timed as the median of repeated steps after warm-up.
+// Prints "Transformer train_b32 threads=<n> ms=<median>". threads = argv[1] (default 1) is passed
+// to Eigen, which only uses it when built with OpenMP; canary's own kernels are single-threaded.
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include "canary/canary.hpp"
+#include "canary/risk/baselines.hpp"
+#include "canary/train/losses.hpp"
+#include "canary/train/optimizers.hpp"
+
+namespace {
+double median_ms(const std::function<void()>& fn, int warmup, int reps) {
+    for (int i = 0; i < warmup; ++i) fn();
+    std::vector<double> t;
+    for (int i = 0; i < reps; ++i) {
+        const auto a = std::chrono::steady_clock::now();
+        fn();
+        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
+    const int reps = argc > 2 ? std::atoi(argv[2]) : 30;
+    Eigen::setNbThreads(threads);
+    constexpr canary::index B = 32, T = 60, F = 16;
+    canary::Model<canary::risk::transformer_classifier> model(0);
+    canary::Rng rng(1);
+    std::vector<float> x(static_cast<std::size_t>(B * T * F)), y(static_cast<std::size_t>(B));
+    for (auto& v : x) v = static_cast<float>(rng.normal());
+    for (auto& v : y) v = rng.uniform(0.0, 1.0) < 0.3 ? 1.0f : 0.0f;
+    canary::Adam<float> opt(1e-3f);
+    canary::Tape<float> tape(true, 0);  // training: dropout on, as torch's model.train()
+    const double ms = median_ms(
+        [&] {
+            tape.reset();
+            auto logits = model.forward(tape, tape.input(x.data(), canary::Shape{B, T, F}));
+            auto loss = canary::bce_with_logits(tape, logits, tape.input(y.data(), canary::Shape{B, 1}));
+            tape.backward(loss);
+            opt.step(model);
+        },
+        5, reps);
+    std::printf("Transformer train_b32 threads=%d ms=%.4f\n", threads, ms);
+    return 0;
+}
