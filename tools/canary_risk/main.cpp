@@ -503,7 +503,7 @@ int main(int argc, char** argv) {
     cmp->add_option("--horizon", o.horizon, "label horizon H in trading days");
     cmp->add_option("--drawdown", o.drawdown, "label drawdown threshold theta");
     cmp->add_option("--window", o.window, "window length T in days");
-    cmp->add_option("--models", o.models, "models to train (logistic, mlp); logistic always runs as an honesty row")
+    cmp->add_option("--models", o.models, "models to train, comma-separated (default: all); logistic always runs as an honesty row")
         ->delimiter(',');
     cmp->add_option("--epochs", o.epochs, "maximum epochs");
     cmp->add_option("--patience", o.patience, "early-stopping patience in epochs");

@@ -29,7 +29,11 @@ struct Options {
     std::size_t horizon = 20;
     double drawdown = 0.10;
     std::size_t window = 30;
-    std::vector<std::string> models{"logistic", "mlp"};
+    /// Default: the two papers' models and every baseline (models that are not built, such as the
+    /// random forest without XGBoost, are skipped with a message).
+    std::vector<std::string> models{"logistic",       "mlp",           "cnn_bilstm_attention", "bilstm_classifier",
+                                    "cnn_classifier", "tcn_classifier", "transformer_classifier", "random_forest",
+                                    "srr_snapshot_gnn", "srr_temporal_gnn"};
     int epochs = 60;
     int patience = 8;
     std::uint64_t seed = 7;
