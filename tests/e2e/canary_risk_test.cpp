@@ -129,7 +129,7 @@ TEST_F(CanaryRisk, SyntheticCsvRunsEndToEnd) {
 TEST_F(CanaryRisk, SpisectorTwoEpochsAndConfigRepeatsTheRun) {
     const fs::path out = dir_ / "out", again = dir_ / "again";
     const ProgramRun r = run(std::string("compare --data '") + CANARY_DATA_DIR + "/rmetrics_spisector_daily_1999_2008.csv' --index SPI "
-                      "--epochs 2 --bootstrap 50 --threshold usefulness --mu 0.7 --no-plots --out '" + out.string() + "'",
+                      "--models logistic,mlp,cnn_classifier,srr_snapshot_gnn --epochs 2 --bootstrap 50 --threshold usefulness --mu 0.7 --no-plots --out '" + out.string() + "'",
                       dir_);
     ASSERT_EQ(r.code, 0) << r.err;
     expect_outputs(out);
