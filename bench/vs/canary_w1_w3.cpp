@@ -1,0 +1,108 @@
+// canary's side of the side-by-side benchmark for W1 (the CNN-BiLSTM-attention model) and W3 (one
+// large LSTM), DESIGN.md section 5, timed as bench/libtorch/libtorch_workloads.cpp times LibTorch:
+// warm-up, then the median of repeated runs. float32. Prints one line per row:
+//   <workload> <case> threads=<n> ms=<median>
+//
+//   canary_w1_w3 [--threads N] [--reps R]     (CANARY_THREADS=N also sets the thread count)
+//
+// W1: input (B, 60, 16); infer_b1, infer_b256 (inference tape), train_b32 (forward, BCE with
+//     logits, backward, Adam 1e-3).
+// W3: LSTM(64 -> 256), B = 64, T = 100; forward (inference) and forward_backward (upstream
+//     gradient of ones, as y.sum().backward(); the input requires a gradient as in LibTorch).
+// Threads: canary's kernels are single-threaded Eigen unless the build adds OpenMP; with N >= 2
+// the two directions of a bidirectional layer run on two threads (canary::set_num_threads).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "canary/canary.hpp"
+#include "canary/risk/cnn_bilstm_attention.hpp"
+
+using namespace canary;
+
+namespace {
+
+double median_ms(const std::function<void()>& fn, int warmup, int reps) {
+    for (int i = 0; i < warmup; ++i) fn();
+    std::vector<double> t;
+    for (int i = 0; i < reps; ++i) {
+        const auto a = std::chrono::steady_clock::now();
+        fn();
+        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+std::vector<float> randn(std::size_t n, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(rng.uniform(-1.7, 1.7));
+    return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int threads = 1, reps = 30;
+    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[++i]);
+    }
+    threads = std::max(threads, 1);
+    set_num_threads(threads);
+    auto line = [&](const char* w, const char* c, double ms) {
+        std::printf("%s %s threads=%d ms=%.4f\n", w, c, threads, ms);
+        std::fflush(stdout);
+    };
+
+    {  // W1
+        constexpr canary::index T = 60, F = 16;
+        Model<risk::cnn_bilstm_attention<>> model(0);
+        Adam<float> adam(1e-3f);
+        const auto x1 = randn(T * F, 1), x256 = randn(256 * T * F, 2), x32 = randn(32 * T * F, 3);
+        std::vector<float> y32(32);
+        for (std::size_t i = 0; i < y32.size(); ++i) y32[i] = i % 3 == 0 ? 1.f : 0.f;
+        Tape<float> infer(false);
+        line("W1", "infer_b1", median_ms([&] {
+                 infer.reset();
+                 model.forward(infer, infer.input(x1.data(), Shape{1, T, F}));
+             }, 20, reps * 10));
+        line("W1", "infer_b256", median_ms([&] {
+                 infer.reset();
+                 model.forward(infer, infer.input(x256.data(), Shape{256, T, F}));
+             }, 3, reps));
+        Tape<float> train(true);
+        line("W1", "train_b32", median_ms([&] {
+                 train.reset();
+                 const Var<float> x = train.input(x32.data(), Shape{32, T, F});
+                 const Var<float> y = train.input(y32.data(), Shape{32, 1});
+                 train.backward(bce_with_logits(train, model.forward(train, x), y));
+                 adam.step(model);
+             }, 5, reps));
+    }
+    {  // W3
+        constexpr canary::index B = 64, T = 100, In = 64, H = 256;
+        Model<LSTM<In, H>> lstm(0);
+        const auto x = randn(B * T * In, 4);
+        const std::vector<float> ones(B * T * H, 1.f);
+        Tape<float> infer(false);
+        line("W3", "forward", median_ms([&] {
+                 infer.reset();
+                 lstm.forward(infer, infer.input(x.data(), Shape{B, T, In}));
+             }, 2, reps));
+        Tape<float> train(true);
+        line("W3", "forward_backward", median_ms([&] {
+                 train.reset();
+                 const Var<float> xv = train.input(x.data(), Shape{B, T, In}, true);
+                 train.backward(lstm.forward(train, xv), ones.data());
+             }, 2, reps));
+    }
+    return 0;
+}
