@@ -34,8 +34,8 @@ struct Samples {
     std::vector<float> x, y;
     std::vector<int> labels;
     std::vector<std::size_t> days;
-    BinaryDataset<float> dataset(index window) const {
-        return {x.data(), y.data(), Shape{window, 16}, index(days.size())};
+    BinaryDataset<float> dataset(canary::index window) const {
+        return {x.data(), y.data(), Shape{window, 16}, canary::index(days.size())};
     }
 };
 
@@ -86,7 +86,7 @@ int main(int argc, char** argv) try {
     // ---- the model: one type, torch-default initialisation, a probe on its attention ----
     using Net = risk::cnn_bilstm_attention<>;
     Model<Net> model(/*seed=*/7);
-    std::printf("%s", model.summary(Shape{64, index(window), 16}).c_str());
+    std::printf("%s", model.summary(Shape{64, canary::index(window), 16}).c_str());
 
     FitOptions fit;
     fit.max_epochs = epochs;
@@ -94,13 +94,13 @@ int main(int argc, char** argv) try {
     fit.learning_rate = 1e-3;
     fit.pos_weight = (1 - positives) / std::max(positives, 1e-6);
     fit.seed = 7;
-    const FitHistory history = fit_binary(model, train.dataset(index(window)), validation.dataset(index(window)), fit);
+    const FitHistory history = fit_binary(model, train.dataset(canary::index(window)), validation.dataset(canary::index(window)), fit);
     std::printf("trained %zu epochs in %.1f s; best epoch %d, validation loss %.4f\n", history.train_loss.size(),
                 history.seconds, history.best_epoch + 1, history.best_validation_loss);
 
     // ---- test metrics at the threshold chosen on validation ----
-    const std::vector<double> val_scores = predict_proba(model, validation.dataset(index(window)));
-    const std::vector<double> test_scores = predict_proba(model, test.dataset(index(window)));
+    const std::vector<double> val_scores = predict_proba(model, validation.dataset(canary::index(window)));
+    const std::vector<double> test_scores = predict_proba(model, test.dataset(canary::index(window)));
     const auto val_pos = std::count(validation.labels.begin(), validation.labels.end(), 1);
     const double threshold = val_pos > 0 && std::size_t(val_pos) < validation.labels.size()
                                  ? risk::choose_threshold_max_f1(val_scores, validation.labels).threshold
@@ -116,10 +116,10 @@ int main(int argc, char** argv) try {
     risk::attention_layer(model).probe = &probe;
     Tape<float> tape(false);
     const Var<float> logit =
-        model.forward(tape, tape.input(test.x.data() + day * window * 16, Shape{1, index(window), 16}));
+        model.forward(tape, tape.input(test.x.data() + day * window * 16, Shape{1, canary::index(window), 16}));
     std::printf("attention of the test day with the highest score, %s (p = %.3f, label %d):\n",
                 panel.dates[test.days[day]].c_str(), 1 / (1 + std::exp(-double(logit.val[0]))), test.labels[day]);
-    for (index t = 0; t < probe.time(); ++t) {
+    for (canary::index t = 0; t < probe.time(); ++t) {
         const std::size_t first = test.days[day] + 1 - window + std::size_t(2 * t);
         std::printf("  %s..%s  %.4f  %s\n", panel.dates[first].c_str(), panel.dates[first + 1].c_str(), probe(0, t),
                     std::string(std::size_t(probe(0, t) * 200 + 0.5), '#').c_str());

@@ -50,15 +50,19 @@ std::vector<float> randn(std::size_t n, std::uint64_t seed) {
 
 int main(int argc, char** argv) {
     int threads = 1, reps = 30;
+    std::string only;  // --only <workload>/<case>: run one row (profiling)
     if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
     for (int i = 1; i + 1 < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--only")) only = argv[++i];
     }
     threads = std::max(threads, 1);
     set_num_threads(threads);
-    auto line = [&](const char* w, const char* c, double ms) {
-        std::printf("%s %s threads=%d ms=%.4f\n", w, c, threads, ms);
+    auto wanted = [&](const char* w, const char* c) { return only.empty() || only == std::string(w) + "/" + c; };
+    auto time = [&](const char* w, const char* c, int warmup, int n, const std::function<void()>& fn) {
+        if (!wanted(w, c)) return;
+        std::printf("%s %s threads=%d ms=%.4f\n", w, c, threads, median_ms(fn, warmup, n));
         std::fflush(stdout);
     };
 
@@ -70,22 +74,22 @@ int main(int argc, char** argv) {
         std::vector<float> y32(32);
         for (std::size_t i = 0; i < y32.size(); ++i) y32[i] = i % 3 == 0 ? 1.f : 0.f;
         Tape<float> infer(false);
-        line("W1", "infer_b1", median_ms([&] {
-                 infer.reset();
-                 model.forward(infer, infer.input(x1.data(), Shape{1, T, F}));
-             }, 20, reps * 10));
-        line("W1", "infer_b256", median_ms([&] {
-                 infer.reset();
-                 model.forward(infer, infer.input(x256.data(), Shape{256, T, F}));
-             }, 3, reps));
+        time("W1", "infer_b1", 20, reps * 10, [&] {
+            infer.reset();
+            model.forward(infer, infer.input(x1.data(), Shape{1, T, F}));
+        });
+        time("W1", "infer_b256", 3, reps, [&] {
+            infer.reset();
+            model.forward(infer, infer.input(x256.data(), Shape{256, T, F}));
+        });
         Tape<float> train(true);
-        line("W1", "train_b32", median_ms([&] {
-                 train.reset();
-                 const Var<float> x = train.input(x32.data(), Shape{32, T, F});
-                 const Var<float> y = train.input(y32.data(), Shape{32, 1});
-                 train.backward(bce_with_logits(train, model.forward(train, x), y));
-                 adam.step(model);
-             }, 5, reps));
+        time("W1", "train_b32", 5, reps, [&] {
+            train.reset();
+            const Var<float> x = train.input(x32.data(), Shape{32, T, F});
+            const Var<float> y = train.input(y32.data(), Shape{32, 1});
+            train.backward(bce_with_logits(train, model.forward(train, x), y));
+            adam.step(model);
+        });
     }
     {  // W3
         constexpr canary::index B = 64, T = 100, In = 64, H = 256;
@@ -93,16 +97,16 @@ int main(int argc, char** argv) {
         const auto x = randn(B * T * In, 4);
         const std::vector<float> ones(B * T * H, 1.f);
         Tape<float> infer(false);
-        line("W3", "forward", median_ms([&] {
-                 infer.reset();
-                 lstm.forward(infer, infer.input(x.data(), Shape{B, T, In}));
-             }, 2, reps));
+        time("W3", "forward", 2, reps, [&] {
+            infer.reset();
+            lstm.forward(infer, infer.input(x.data(), Shape{B, T, In}));
+        });
         Tape<float> train(true);
-        line("W3", "forward_backward", median_ms([&] {
-                 train.reset();
-                 const Var<float> xv = train.input(x.data(), Shape{B, T, In}, true);
-                 train.backward(lstm.forward(train, xv), ones.data());
-             }, 2, reps));
+        time("W3", "forward_backward", 2, reps, [&] {
+            train.reset();
+            const Var<float> xv = train.input(x.data(), Shape{B, T, In}, true);
+            train.backward(lstm.forward(train, xv), ones.data());
+        });
     }
     return 0;
 }
