@@ -9,8 +9,9 @@
 //     logits, backward, Adam 1e-3).
 // W3: LSTM(64 -> 256), B = 64, T = 100; forward (inference) and forward_backward (upstream
 //     gradient of ones, as y.sum().backward(); the input requires a gradient as in LibTorch).
-// Threads: canary's kernels are single-threaded Eigen unless the build adds OpenMP; with N >= 2
-// the two directions of a bidirectional layer run on two threads (canary::set_num_threads).
+// Threads: the setting goes to canary::set_num_threads, which forwards it to Eigen::setNbThreads;
+// without OpenMP (this build) canary runs single-threaded at any setting. The Bidirectional layer
+// does not yet split its two directions over threads (docs/performance.md, next steps).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
