@@ -3,6 +3,7 @@
 // instantiate one family at a time.
 #include "cases_core.hpp"
 #include "cases_graph.hpp"
+#include "cases_models.hpp"
 #include "cases_recurrent.hpp"
 #include "cases_sequence.hpp"
 #include "cases_transformer.hpp"
@@ -16,6 +17,7 @@ inline testing::ParityRegistry all_cases() {
     register_recurrent_cases(r);
     register_graph_cases(r);
     register_transformer_cases(r);
+    register_models_cases(r);
     return r;
 }
 

@@ -22,6 +22,23 @@
 
 namespace canary {
 
+namespace detail {
+inline int& thread_setting() noexcept {
+    static int threads = 1;
+    return threads;
+}
+}  // namespace detail
+
+/// How many threads canary may use inside one operation (default 1). Results do not depend on it:
+/// work is split only where each thread computes a fixed part (e.g. the two directions of a
+/// bidirectional layer). Also passed to Eigen::setNbThreads, which matters only when the program
+/// is compiled with OpenMP. Set it before running models, not while one runs.
+inline void set_num_threads(int n) {
+    detail::thread_setting() = n < 1 ? 1 : n;
+    Eigen::setNbThreads(detail::thread_setting());
+}
+inline int num_threads() noexcept { return detail::thread_setting(); }
+
 /// The Eigen-based CPU policy.
 struct Cpu {
     using memory = HostMemory;

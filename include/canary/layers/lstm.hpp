@@ -36,8 +36,10 @@ struct LstmCell {
         const index rows = batch * steps;
         T* gate = tape.scratch(rows * G);       // pre-activations -> [i f g o] -> their gradients
         T* cell = tape.scratch(rows * H);       // c_t
-        T* tanh_cell = tape.scratch(rows * H);  // tanh(c_t)
-        T* h_prev = tape.scratch(rows * H);     // the state each step read (h_{t-1}; h_{t+1} in reverse)
+        // Only a recording pass keeps tanh(c_t) and the state each step read (h_{t-1}; h_{t+1} in
+        // reverse) for the backward pass; inference reads h_{t-1} in place from the output.
+        T* tanh_cell = grad ? tape.scratch(rows * H) : nullptr;
+        T* h_prev = grad ? tape.scratch(rows * H) : nullptr;
         T* zeros = nullptr;
         if (!io.h0 || !io.c0) {
             zeros = tape.scratch(batch * H);
@@ -61,31 +63,54 @@ struct LstmCell {
         for (index s = 0; s < steps; ++s) {
             const index t = reverse ? steps - 1 - s : s;
             T* g_t = gate + t * G;
-            T* hp_t = h_prev + t * H;
-            copy_rows(h, h_ld, hp_t, ldh, batch, H);
-            if (s > 0 || io.h0) B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(1), g_t, ldg);
-            for (index b = 0; b < batch; ++b) {
-                T* gi = g_t + b * ldg;
-                T* gf = gi + H;
-                T* gg = gi + 2 * H;
-                T* go = gi + 3 * H;
-                const T* cp = c + b * c_ld;
-                T* cn = cell + t * H + b * ldh;
-                T* tc = tanh_cell + t * H + b * ldh;
-                T* y = io.y + t * io.ldy + b * ldy;
-                CANARY_VECTORIZE
-                for (index j = 0; j < H; ++j) {
-                    const T i = math::sigmoid(gi[j]), f = math::sigmoid(gf[j]), g = math::tanh(gg[j]),
-                            o = math::sigmoid(go[j]);
-                    const T c_new = f * cp[j] + i * g;
-                    const T th = math::tanh(c_new);
-                    gi[j] = i;
-                    gf[j] = f;
-                    gg[j] = g;
-                    go[j] = o;
-                    cn[j] = c_new;
-                    tc[j] = th;
-                    y[j] = o * th;
+            if (grad) {
+                T* hp_t = h_prev + t * H;
+                copy_rows(h, h_ld, hp_t, ldh, batch, H);
+                if (s > 0 || io.h0) B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(1), g_t, ldg);
+            } else if (s > 0 || io.h0) {
+                B::gemm(false, true, batch, G, H, T(1), h, h_ld, w.w_hh.val, H, T(1), g_t, ldg);
+            }
+            if (!grad) {
+                // Inference: c_t and h_t only, no gate or tanh(c_t) stores.
+                for (index b = 0; b < batch; ++b) {
+                    const T* gi = g_t + b * ldg;
+                    const T* gf = gi + H;
+                    const T* gg = gi + 2 * H;
+                    const T* go = gi + 3 * H;
+                    const T* cp = c + b * c_ld;
+                    T* cn = cell + t * H + b * ldh;
+                    T* y = io.y + t * io.ldy + b * ldy;
+                    CANARY_VECTORIZE
+                    for (index j = 0; j < H; ++j) {
+                        const T c_new = math::sigmoid(gf[j]) * cp[j] + math::sigmoid(gi[j]) * math::tanh(gg[j]);
+                        cn[j] = c_new;
+                        y[j] = math::sigmoid(go[j]) * math::tanh(c_new);
+                    }
+                }
+            } else {
+                for (index b = 0; b < batch; ++b) {
+                    T* gi = g_t + b * ldg;
+                    T* gf = gi + H;
+                    T* gg = gi + 2 * H;
+                    T* go = gi + 3 * H;
+                    const T* cp = c + b * c_ld;
+                    T* cn = cell + t * H + b * ldh;
+                    T* tc = tanh_cell + t * H + b * ldh;
+                    T* y = io.y + t * io.ldy + b * ldy;
+                    CANARY_VECTORIZE
+                    for (index j = 0; j < H; ++j) {
+                        const T i = math::sigmoid(gi[j]), f = math::sigmoid(gf[j]), g = math::tanh(gg[j]),
+                                o = math::sigmoid(go[j]);
+                        const T c_new = f * cp[j] + i * g;
+                        const T th = math::tanh(c_new);
+                        gi[j] = i;
+                        gf[j] = f;
+                        gg[j] = g;
+                        go[j] = o;
+                        cn[j] = c_new;
+                        tc[j] = th;
+                        y[j] = o * th;
+                    }
                 }
             }
             h = io.y + t * io.ldy;

@@ -1,0 +1,113 @@
+// canary's side of the side-by-side benchmark for W1 (the CNN-BiLSTM-attention model) and W3 (one
+// large LSTM), DESIGN.md section 5, timed as bench/libtorch/libtorch_workloads.cpp times LibTorch:
+// warm-up, then the median of repeated runs. float32. Prints one line per row:
+//   <workload> <case> threads=<n> ms=<median>
+//
+//   canary_w1_w3 [--threads N] [--reps R]     (CANARY_THREADS=N also sets the thread count)
+//
+// W1: input (B, 60, 16); infer_b1, infer_b256 (inference tape), train_b32 (forward, BCE with
+//     logits, backward, Adam 1e-3).
+// W3: LSTM(64 -> 256), B = 64, T = 100; forward (inference) and forward_backward (upstream
+//     gradient of ones, as y.sum().backward(); the input requires a gradient as in LibTorch).
+// Threads: the setting goes to canary::set_num_threads, which forwards it to Eigen::setNbThreads;
+// without OpenMP (this build) canary runs single-threaded at any setting. The Bidirectional layer
+// does not yet split its two directions over threads (docs/performance.md, next steps).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "canary/canary.hpp"
+#include "canary/risk/cnn_bilstm_attention.hpp"
+
+using namespace canary;
+
+namespace {
+
+double median_ms(const std::function<void()>& fn, int warmup, int reps) {
+    for (int i = 0; i < warmup; ++i) fn();
+    std::vector<double> t;
+    for (int i = 0; i < reps; ++i) {
+        const auto a = std::chrono::steady_clock::now();
+        fn();
+        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+std::vector<float> randn(std::size_t n, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(rng.uniform(-1.7, 1.7));
+    return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int threads = 1, reps = 30;
+    std::string only;  // --only <workload>/<case>: run one row (profiling)
+    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--only")) only = argv[++i];
+    }
+    threads = std::max(threads, 1);
+    set_num_threads(threads);
+    auto wanted = [&](const char* w, const char* c) { return only.empty() || only == std::string(w) + "/" + c; };
+    auto time = [&](const char* w, const char* c, int warmup, int n, const std::function<void()>& fn) {
+        if (!wanted(w, c)) return;
+        std::printf("%s %s threads=%d ms=%.4f\n", w, c, threads, median_ms(fn, warmup, n));
+        std::fflush(stdout);
+    };
+
+    {  // W1
+        constexpr canary::index T = 60, F = 16;
+        Model<risk::cnn_bilstm_attention<>> model(0);
+        Adam<float> adam(1e-3f);
+        const auto x1 = randn(T * F, 1), x256 = randn(256 * T * F, 2), x32 = randn(32 * T * F, 3);
+        std::vector<float> y32(32);
+        for (std::size_t i = 0; i < y32.size(); ++i) y32[i] = i % 3 == 0 ? 1.f : 0.f;
+        Tape<float> infer(false);
+        time("W1", "infer_b1", 20, reps * 10, [&] {
+            infer.reset();
+            model.forward(infer, infer.input(x1.data(), Shape{1, T, F}));
+        });
+        time("W1", "infer_b256", 3, reps, [&] {
+            infer.reset();
+            model.forward(infer, infer.input(x256.data(), Shape{256, T, F}));
+        });
+        Tape<float> train(true);
+        time("W1", "train_b32", 5, reps, [&] {
+            train.reset();
+            const Var<float> x = train.input(x32.data(), Shape{32, T, F});
+            const Var<float> y = train.input(y32.data(), Shape{32, 1});
+            train.backward(bce_with_logits(train, model.forward(train, x), y));
+            adam.step(model);
+        });
+    }
+    {  // W3
+        constexpr canary::index B = 64, T = 100, In = 64, H = 256;
+        Model<LSTM<In, H>> lstm(0);
+        const auto x = randn(B * T * In, 4);
+        const std::vector<float> ones(B * T * H, 1.f);
+        Tape<float> infer(false);
+        time("W3", "forward", 2, reps, [&] {
+            infer.reset();
+            lstm.forward(infer, infer.input(x.data(), Shape{B, T, In}));
+        });
+        Tape<float> train(true);
+        time("W3", "forward_backward", 2, reps, [&] {
+            train.reset();
+            const Var<float> xv = train.input(x.data(), Shape{B, T, In}, true);
+            train.backward(lstm.forward(train, xv), ones.data());
+        });
+    }
+    return 0;
+}
