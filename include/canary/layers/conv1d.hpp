@@ -205,4 +205,13 @@ private:
     }
 };
 
+/// Conv1D<In, Out, Kernel> whose default construction pads Pad zeros on both sides of the time
+/// axis (torch padding=Pad), so a Sequential holding it is built right by `Model<Net>(seed)`.
+/// Same parameters, names and forward pass as Conv1D; the padding can still be changed at run time.
+template <index In, index Out, index Kernel, index Pad>
+struct PaddedConv1D : Conv1D<In, Out, Kernel> {
+    static_assert(Pad >= 0, "canary::PaddedConv1D: padding must be non-negative");
+    constexpr PaddedConv1D() : Conv1D<In, Out, Kernel>(Padding{Pad}) {}
+};
+
 }  // namespace canary

@@ -26,13 +26,7 @@
 
 namespace canary::risk {
 
-/// Conv1D<In, Out, Kernel> whose default construction pads `Pad` zeros on both sides, so that a
-/// Sequential of it (and Model<Net>(seed)) needs no configured prototype. Same parameters, names
-/// and initialisation as Conv1D: torch.nn.Conv1d(In, Out, Kernel, padding=Pad).
-template <index In, index Out, index Kernel, index Pad>
-struct PaddedConv1D : Conv1D<In, Out, Kernel> {
-    constexpr PaddedConv1D() : Conv1D<In, Out, Kernel>(Padding{Pad}) {}
-};
+// PaddedConv1D (canary/layers/conv1d.hpp) gives the convolutions torch's padding=1 by default.
 
 /// Transformer encoder classifier (2502.06847's Transformer baseline):
 ///   Dense 16->D input projection, sinusoidal positions, L post-norm encoder layers (Heads heads,

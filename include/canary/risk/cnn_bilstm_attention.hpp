@@ -30,14 +30,7 @@
 
 namespace canary::risk {
 
-/// Conv1D<In, Out, Kernel> whose default construction pads Pad zeros on both sides of the time
-/// axis (torch padding=Pad), so a model holding it is built right by `Model<Net>(seed)`. Same
-/// parameters, names and forward pass as Conv1D; the padding can still be changed at run time.
-template <index In, index Out, index Kernel, index Pad>
-struct PaddedConv1D : Conv1D<In, Out, Kernel> {
-    static_assert(Pad >= 0, "canary::risk::PaddedConv1D: padding must be non-negative");
-    constexpr PaddedConv1D() : Conv1D<In, Out, Kernel>(Padding{Pad}) {}
-};
+// PaddedConv1D (canary/layers/conv1d.hpp) gives the convolutions torch's padding=1 by default.
 
 template <index In = 16, index Conv = 32, index Hidden = 64, index Attn = 64>
 using cnn_bilstm_attention =
