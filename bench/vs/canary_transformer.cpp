@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -34,8 +35,13 @@ double median_ms(const std::function<void()>& fn, int warmup, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 30;
+    int threads = 1, reps = 30;
+    for (int i = 1; i < argc; ++i) {  // "--threads N --reps R" (bench/run_vs_libtorch) or "N [R]"
+        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+        else if (i == 1) threads = std::atoi(argv[i]);
+        else if (i == 2) reps = std::atoi(argv[i]);
+    }
     Eigen::setNbThreads(threads);
     constexpr canary::index B = 32, T = 60, F = 16;
     canary::Model<canary::risk::transformer_classifier> model(0);
