@@ -16,22 +16,13 @@
 #include <vector>
 
 #include "canary/canary.hpp"
+#include "bench_timing.hpp"
 #include "canary/risk/baselines.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 
 namespace {
-double median_ms(const std::function<void()>& fn, int warmup, int reps) {
-    for (int i = 0; i < warmup; ++i) fn();
-    std::vector<double> t;
-    for (int i = 0; i < reps; ++i) {
-        const auto a = std::chrono::steady_clock::now();
-        fn();
-        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
+using canary::bench::median_ms;
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -22,30 +22,16 @@
 #include <vector>
 
 #include "canary/canary.hpp"
+#include "bench_timing.hpp"
 #include "canary/risk/cnn_bilstm_attention.hpp"
 
 using namespace canary;
 
 namespace {
 
-double median_ms(const std::function<void()>& fn, int warmup, int reps) {
-    for (int i = 0; i < warmup; ++i) fn();
-    std::vector<double> t;
-    for (int i = 0; i < reps; ++i) {
-        const auto a = std::chrono::steady_clock::now();
-        fn();
-        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
+using canary::bench::median_ms;
 
-std::vector<float> randn(std::size_t n, std::uint64_t seed) {
-    Rng rng(seed);
-    std::vector<float> v(n);
-    for (auto& x : v) x = static_cast<float>(rng.uniform(-1.7, 1.7));
-    return v;
-}
+inline std::vector<float> randn(std::size_t n, std::uint64_t seed) { return canary::bench::random_inputs(n, seed); }
 
 }  // namespace
 
