@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/resource.h>
 #include <functional>
 #include <string>
 #include <vector>
@@ -77,6 +78,17 @@ int main(int argc, char** argv) {
             train.backward(bce_with_logits(train, model.forward(train, x), y));
             adam.step(model);
         });
+        if (wanted("W1", "train_b32")) {
+            // Memory of the training run (stderr, so the joined rows stay unchanged): the tape's
+            // arena peak (every saved activation, adjoint and scratch buffer of one step) beside
+            // the parameter state (values, gradients, Adam's two moments) and the process peak.
+            const double params_mb = 4.0 * 4.0 * static_cast<double>(decltype(model)::param_count) / 1e6;
+            rusage usage{};
+            getrusage(RUSAGE_SELF, &usage);
+            std::fprintf(stderr, "# W1 train_b32 memory: tape arena peak %.2f MB (capacity %.2f MB), parameters+gradients+Adam %.2f MB, process max RSS %.1f MB\n",
+                         static_cast<double>(train.arena().peak_bytes()) / 1e6, static_cast<double>(train.arena().capacity()) / 1e6,
+                         params_mb, static_cast<double>(usage.ru_maxrss) / 1e3);
+        }
     }
     {  // W3
         constexpr canary::index B = 64, T = 100, In = 64, H = 256;
