@@ -21,3 +21,10 @@ TEST(Parity, TemporalConvolutionalNetwork) {
     canary::parity::register_transformer_cases(r);
     canary::parity_test::expect_parity(r, "tcn", 4);
 }
+
+TEST(Parity, PositionalEncodings) {
+    canary::testing::ParityRegistry r;
+    canary::parity::register_transformer_cases(r);
+    canary::parity_test::expect_parity(r, "positional_sinusoidal", 2);
+    canary::parity_test::expect_parity(r, "positional_learned", 2);
+}

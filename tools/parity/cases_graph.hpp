@@ -32,17 +32,7 @@ testing::ParityOutputs run_graph_parity(const testing::ParityArgs& args) {
     Var<T> y;
     if constexpr (std::is_same_v<decltype(out), Var<T>>) y = out;
     else y = out.x;
-    const Shape gys = args.shape_of("grad_y");
-    if (gys.numel() != y.numel()) throw tensor_error("grad_y", "has shape " + gys.str() + " but the output is " + y.shape.str());
-    const std::vector<T> gy = args.template read<T>("grad_y");
-    std::vector<T> yv(y.val, y.val + y.numel());
-    tape.backward(y, gy.data());
-    testing::ParityOutputs result;
-    testing::put_var(result, "y", gys, yv.data());
-    testing::put_var(result, "grad.x", xs, gx.data());
-    for (const auto& p : model.named_parameters())
-        testing::put_var(result, "grad." + p.name, p.shape, model.gradients() + p.offset);
-    return result;
+    return testing::backward_and_collect(args, tape, model, y, xs, gx);
 }
 
 /// Runs a graph-sequence network on (x (B, K, N, F), adj (B, K, N, N)): the adjacency of all B*K
@@ -61,17 +51,7 @@ testing::ParityOutputs run_graph_sequence_parity(const testing::ParityArgs& args
     const auto norm = NormalizedAdjacency<T>::dense(adj.data(), graphs, nodes);
     Tape<T> tape(true);
     const Var<T> y = model.forward(tape, GraphSequenceBatch<T>{Var<T>{x.data(), gx.data(), xs, xs.cols()}, norm.view()});
-    const Shape gys = args.shape_of("grad_y");
-    if (gys.numel() != y.numel()) throw tensor_error("grad_y", "has shape " + gys.str() + " but the output is " + y.shape.str());
-    const std::vector<T> gy = args.template read<T>("grad_y");
-    std::vector<T> yv(y.val, y.val + y.numel());
-    tape.backward(y, gy.data());
-    testing::ParityOutputs result;
-    testing::put_var(result, "y", gys, yv.data());
-    testing::put_var(result, "grad.x", xs, gx.data());
-    for (const auto& p : model.named_parameters())
-        testing::put_var(result, "grad." + p.name, p.shape, model.gradients() + p.offset);
-    return result;
+    return testing::backward_and_collect(args, tape, model, y, xs, gx);
 }
 
 template <Layer Net>

@@ -98,3 +98,38 @@ class TCN(torch.nn.Module):
 def tcn(gen, dtype, B, T):
     m = reinit_(TCN(16, [32, 32, 16], 3), gen, scale=0.3)
     return run_module(m, torch.randn(B, T, 16, generator=gen), gen, dtype)
+
+
+class SinusoidalPE(torch.nn.Module):
+    """x + pe[:T], pe[t, 2k] = sin(t / 10000^(2k/D)), pe[t, 2k+1] = cos(t / 10000^(2k/D))."""
+
+    def forward(self, x):
+        t = torch.arange(x.shape[1], dtype=torch.float64).unsqueeze(1)
+        i = torch.arange(x.shape[2])
+        angle = t / torch.pow(torch.tensor(10000.0, dtype=torch.float64), (i - i % 2).to(torch.float64) / x.shape[2])
+        pe = torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle)).to(x.dtype)
+        return x + pe
+
+
+class LearnedPE(torch.nn.Module):
+    """x + weight[:T] with a learned (max_len, D) table (nn.Embedding of the positions)."""
+
+    def __init__(self, dim, max_len):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(max_len, dim))
+
+    def forward(self, x):
+        return x + self.weight[: x.shape[1]]
+
+
+@case("positional_sinusoidal", {"B": 2, "T": 9},
+      variants=[({"B": 2, "T": 9}, torch.float32), ({"B": 1, "T": 40}, torch.float64)])
+def positional_sinusoidal(gen, dtype, B, T):
+    return run_module(SinusoidalPE(), torch.randn(B, T, 16, generator=gen), gen, dtype)
+
+
+@case("positional_learned", {"B": 2, "T": 9},
+      variants=[({"B": 2, "T": 9}, torch.float32), ({"B": 3, "T": 40}, torch.float64)])
+def positional_learned(gen, dtype, B, T):
+    m = reinit_(LearnedPE(16, 40), gen)
+    return run_module(m, torch.randn(B, T, 16, generator=gen), gen, dtype)

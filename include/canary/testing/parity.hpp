@@ -56,6 +56,26 @@ inline void put_var(ParityOutputs& out, const std::string& name, const Shape& sh
     out.put<T>(name, io::dims_of(shape), std::span<const T>(data, static_cast<std::size_t>(shape.numel())));
 }
 
+/// The common tail of every parity run: checks grad_y against the output y, runs the backward
+/// pass from it, and returns y, grad.x (from the input adjoint buffer gx of shape xs) and
+/// grad.<name> for every parameter of `model`.
+template <class M, class T>
+ParityOutputs backward_and_collect(const ParityArgs& args, Tape<T>& tape, const M& model, const Var<T>& y,
+                                   const Shape& xs, const std::vector<T>& gx) {
+    const Shape gys = args.shape_of("grad_y");
+    if (gys.numel() != y.numel())
+        throw tensor_error("grad_y", "has shape " + gys.str() + " but the output is " + y.shape.str());
+    if (!y.contiguous()) throw shape_error("parity: the output is a strided view");
+    const std::vector<T> gy = args.template read<T>("grad_y");
+    const std::vector<T> yv(y.val, y.val + y.numel());
+    tape.backward(y, gy.data());
+    ParityOutputs out;
+    put_var(out, "y", gys, yv.data());
+    put_var(out, "grad.x", xs, gx.data());
+    for (const auto& p : model.named_parameters()) put_var(out, "grad." + p.name, p.shape, model.gradients() + p.offset);
+    return out;
+}
+
 /// Runs a Var -> Var network `net` as Model<Net, T>: loads its parameters (strict), applies it to
 /// x, backpropagates grad_y, and returns y, grad.x and grad.<name> for every parameter.
 /// `after` (optional) may add aux.* outputs from the tape and model.
@@ -68,19 +88,8 @@ ParityOutputs run_parity(const ParityArgs& args, Net net = Net{},
     std::vector<T> x = args.template read<T>("x");
     std::vector<T> gx(x.size(), T(0));
     Tape<T> tape(true);
-    Var<T> xv{x.data(), gx.data(), xs, xs.cols()};
-    Var<T> y = model.forward(tape, xv);
-    const Shape gys = args.shape_of("grad_y");
-    if (gys.numel() != y.numel())
-        throw tensor_error("grad_y", "has shape " + gys.str() + " but the output is " + y.shape.str());
-    std::vector<T> gy = args.template read<T>("grad_y");
-    if (!y.contiguous()) throw shape_error("run_parity: the output is a strided view");
-    std::vector<T> yv(y.val, y.val + y.numel());
-    tape.backward(y, gy.data());
-    ParityOutputs out;
-    put_var(out, "y", gys, yv.data());
-    put_var(out, "grad.x", xs, gx.data());
-    for (const auto& p : model.named_parameters()) put_var(out, "grad." + p.name, p.shape, model.gradients() + p.offset);
+    const Var<T> y = model.forward(tape, Var<T>{x.data(), gx.data(), xs, xs.cols()});
+    ParityOutputs out = backward_and_collect(args, tape, model, y, xs, gx);
     if (after) after(model, out);
     return out;
 }
