@@ -96,3 +96,56 @@ TEST(Bidirectional, TorchNamesWidthsAndComposition) {
     EXPECT_EQ(y.rows(), 2);
     EXPECT_EQ(y.cols(), 1);
 }
+
+namespace {
+struct RunResult {
+    std::vector<float> out, dx, grads;
+};
+/// A training step (forward, loss = weighted sum of the output, backward) at a thread count.
+template <class Net>
+RunResult run_step(int threads, canary::index B, canary::index T) {
+    set_num_threads(threads);
+    Model<Net, float> model(21);
+    constexpr canary::index In = Net::in_width;
+    auto x64 = rnn_test::random_values(B * T * In, 5);
+    std::vector<float> x(x64.begin(), x64.end()), dx(x.size(), 0.0f);
+    Tape<float> tape(true);
+    const Var<float> xv{x.data(), dx.data(), Shape{B, T, In}, In};
+    const Var<float> y = model.forward(tape, xv);
+    auto seed64 = rnn_test::random_values(y.numel(), 6);
+    std::vector<float> seed(seed64.begin(), seed64.end());
+    tape.backward(y, seed.data());
+    RunResult r{{y.val, y.val + y.numel()}, dx, {model.gradients(), model.gradients() + Net::param_count}};
+    set_num_threads(1);
+    return r;
+}
+template <class Net>
+void expect_same_bits_at_one_and_two_threads(canary::index B, canary::index T) {
+    const RunResult one = run_step<Net>(1, B, T), two = run_step<Net>(2, B, T);
+    // Bitwise: the two directions are fixed parts with their own buffers at any thread count.
+    EXPECT_EQ(one.out, two.out);
+    EXPECT_EQ(one.dx, two.dx);
+    EXPECT_EQ(one.grads, two.grads);
+}
+}  // namespace
+
+TEST(Bidirectional, TwoThreadsGiveBitwiseTheSameResults) {
+    // Large enough that the directions are split over two threads (see worth_splitting).
+    expect_same_bits_at_one_and_two_threads<Bidirectional<LSTM<16, 32>>>(8, 40);
+    expect_same_bits_at_one_and_two_threads<Bidirectional<GRU<16, 32, 2>>>(8, 40);
+    // Small enough to stay on one thread.
+    expect_same_bits_at_one_and_two_threads<Bidirectional<LSTM<3, 4>>>(2, 5);
+}
+
+TEST(Bidirectional, ParallelInvokeRunsBothPartsAndRethrows) {
+    set_num_threads(2);
+    int a = 0, b = 0;
+    parallel_invoke([&] { a = 1; }, [&] { b = 2; });
+    EXPECT_EQ(a + b, 3);
+    EXPECT_THROW(parallel_invoke([] {}, [] { throw shape_error("second part failed"); }), shape_error);
+    EXPECT_THROW(parallel_invoke([] { throw shape_error("first part failed"); }, [] {}), shape_error);
+    // Still usable after a failure.
+    parallel_invoke([&] { a = 5; }, [&] { b = 6; });
+    EXPECT_EQ(a + b, 11);
+    set_num_threads(1);
+}

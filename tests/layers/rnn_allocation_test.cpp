@@ -54,6 +54,13 @@ TEST(RecurrentAllocations, BidirectionalLstmTrainingAndInference) {
     expect_steady_state_allocates_nothing<Sequential<Bidirectional<LSTM<6, 16>>, LastStep, Dense<32, 1>>>(8, 30);
 }
 
+TEST(RecurrentAllocations, BidirectionalOnTwoThreadsTrainingAndInference) {
+    // Large enough that the two directions run on two threads; the worker is created once.
+    set_num_threads(2);
+    expect_steady_state_allocates_nothing<Sequential<Bidirectional<LSTM<16, 32>>, LastStep, Dense<64, 1>>>(16, 40);
+    set_num_threads(1);
+}
+
 TEST(RecurrentAllocations, StackedGruTrainingAndInference) {
     expect_steady_state_allocates_nothing<Sequential<GRU<6, 16, 2>, LastStep, ReLU, Dense<16, 1>>>(8, 30);
 }

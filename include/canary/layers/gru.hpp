@@ -30,18 +30,59 @@ struct GruCell {
     static constexpr bool has_cell_state = false;
     static constexpr const char* label = "GRU";
 
+    template <class T>
+    struct Plan {
+        CellWeights<T> w;
+        CellIO<T> io;
+        bool reverse = false, grad = false;
+        T* gate = nullptr;    // x W_ih^T + b_ih -> [r z n] -> input-side gradients
+        T* hidden = nullptr;  // h W_hh^T (n block: + b_hn) -> hidden-side gradients
+        T* h_prev = nullptr;
+        const T* zeros = nullptr;
+        T* dh = nullptr;
+        T* bias_acc = nullptr;
+    };
+
+    /// Takes every buffer the forward and backward passes need from the tape, so that forward()
+    /// and backward() touch no allocator and two directions can run on two threads.
+    template <class T, class B>
+    static Plan<T> prepare(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+        const index rows = io.batch * io.steps, H = io.hidden, G = 3 * H;
+        Plan<T> p{w, io, reverse, grad};
+        p.gate = tape.scratch(rows * G);
+        p.hidden = tape.scratch(rows * G);
+        p.h_prev = tape.scratch(rows * H);
+        if (grad) {
+            p.dh = tape.scratch(io.batch * H);
+            p.bias_acc = tape.scratch(G);
+        }
+        if (!io.h0) {
+            T* zeros = tape.scratch(io.batch * H);
+            B::zero(zeros, io.batch * H);
+            p.zeros = zeros;
+        }
+        return p;
+    }
+
+    /// prepare + forward + the backward node, for one direction on the calling thread.
     template <class T, class B>
     static void run(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+        const Plan<T> plan = prepare(tape, w, io, reverse, grad);
+        forward<B>(plan);
+        if (grad) tape.record([plan] { backward<B>(plan); });
+    }
+
+    template <class B, class T>
+    static void forward(const Plan<T>& plan) {
+        const CellWeights<T>& w = plan.w;
+        const CellIO<T>& io = plan.io;
+        const bool reverse = plan.reverse;
         const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 3 * H;
         const index rows = batch * steps;
-        T* gate = tape.scratch(rows * G);    // x W_ih^T + b_ih -> [r z n] -> input-side gradients
-        T* hidden = tape.scratch(rows * G);  // h W_hh^T (n block: + b_hn) -> hidden-side gradients
-        T* h_prev = tape.scratch(rows * H);
-        T* zeros = nullptr;
-        if (!io.h0) {
-            zeros = tape.scratch(batch * H);
-            B::zero(zeros, batch * H);
-        }
+        T* gate = plan.gate;
+        T* hidden = plan.hidden;
+        T* h_prev = plan.h_prev;
+        const T* zeros = plan.zeros;
 
         for (index r = 0; r < rows; ++r) B::copy(w.b_ih.val, gate + r * G, G);
         B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(1), gate, G);
@@ -89,18 +130,18 @@ struct GruCell {
             h_ld = ldy;
         }
         copy_rows(h, h_ld, io.hn, H, batch, H);
-        if (!grad) return;
-
-        T* dh = tape.scratch(batch * H);
-        T* bias_acc = tape.scratch(G);
-        tape.record([w, io, reverse, gate, hidden, h_prev, dh, bias_acc] {
-            backward<B>(w, io, reverse, gate, hidden, h_prev, dh, bias_acc);
-        });
     }
 
     template <class B, class T>
-    static void backward(const CellWeights<T>& w, const CellIO<T>& io, bool reverse, T* gate, T* hidden,
-                         const T* h_prev, T* dh, T* bias_acc) {
+    static void backward(const Plan<T>& plan) {
+        const CellWeights<T>& w = plan.w;
+        const CellIO<T>& io = plan.io;
+        const bool reverse = plan.reverse;
+        T* gate = plan.gate;
+        T* hidden = plan.hidden;
+        const T* h_prev = plan.h_prev;
+        T* dh = plan.dh;
+        T* bias_acc = plan.bias_acc;
         const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 3 * H;
         const index rows = batch * steps, ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
         if (io.dhn) B::copy(io.dhn, dh, batch * H);
@@ -149,7 +190,7 @@ struct GruCell {
         if (w.w_hh.adj) B::gemm(true, false, G, H, rows, T(1), hidden, G, h_prev, H, T(1), w.w_hh.adj, H);
         if (w.b_ih.adj) add_column_sums(gate, rows, G, bias_acc, w.b_ih.adj, static_cast<T*>(nullptr));
         if (w.b_hh.adj) add_column_sums(hidden, rows, G, bias_acc, w.b_hh.adj, static_cast<T*>(nullptr));
-        if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.ldx);
+        if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.lddx);
     }
 };
 

@@ -30,21 +30,66 @@ struct LstmCell {
     static constexpr bool has_cell_state = true;
     static constexpr const char* label = "LSTM";
 
+    template <class T>
+    struct Plan {
+        CellWeights<T> w;
+        CellIO<T> io;
+        bool reverse = false, grad = false;
+        T* gate = nullptr;       // pre-activations -> [i f g o] -> their gradients
+        T* cell = nullptr;       // c_t
+        T* tanh_cell = nullptr;  // tanh(c_t), recording passes only
+        T* h_prev = nullptr;     // the state each step read, recording passes only
+        const T* zeros = nullptr;
+        T* dh = nullptr;  // dL/dh of the state the current step produced, via later steps
+        T* dc = nullptr;
+        T* bias_acc = nullptr;
+    };
+
+    /// Takes every buffer the forward and backward passes need from the tape, so that forward()
+    /// and backward() touch no allocator and two directions can run on two threads.
     template <class T, class B>
-    static void run(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
-        const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 4 * H;
-        const index rows = batch * steps;
-        T* gate = tape.scratch(rows * G);       // pre-activations -> [i f g o] -> their gradients
-        T* cell = tape.scratch(rows * H);       // c_t
+    static Plan<T> prepare(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+        const index rows = io.batch * io.steps, H = io.hidden, G = 4 * H;
+        Plan<T> p{w, io, reverse, grad};
+        p.gate = tape.scratch(rows * G);
+        p.cell = tape.scratch(rows * H);
         // Only a recording pass keeps tanh(c_t) and the state each step read (h_{t-1}; h_{t+1} in
         // reverse) for the backward pass; inference reads h_{t-1} in place from the output.
-        T* tanh_cell = grad ? tape.scratch(rows * H) : nullptr;
-        T* h_prev = grad ? tape.scratch(rows * H) : nullptr;
-        T* zeros = nullptr;
-        if (!io.h0 || !io.c0) {
-            zeros = tape.scratch(batch * H);
-            B::zero(zeros, batch * H);
+        if (grad) {
+            p.tanh_cell = tape.scratch(rows * H);
+            p.h_prev = tape.scratch(rows * H);
+            p.dh = tape.scratch(io.batch * H);
+            p.dc = tape.scratch(io.batch * H);
+            p.bias_acc = tape.scratch(G);
         }
+        if (!io.h0 || !io.c0) {
+            T* zeros = tape.scratch(io.batch * H);
+            B::zero(zeros, io.batch * H);
+            p.zeros = zeros;
+        }
+        return p;
+    }
+
+    /// prepare + forward + the backward node, for one direction on the calling thread.
+    template <class T, class B>
+    static void run(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+        const Plan<T> plan = prepare(tape, w, io, reverse, grad);
+        forward<B>(plan);
+        if (grad) tape.record([plan] { backward<B>(plan); });
+    }
+
+    template <class B, class T>
+    static void forward(const Plan<T>& plan) {
+        const CellWeights<T>& w = plan.w;
+        const CellIO<T>& io = plan.io;
+        const bool reverse = plan.reverse, grad = plan.grad;
+        const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 4 * H;
+        const index rows = batch * steps;
+        T* gate = plan.gate;
+        T* cell = plan.cell;
+        T* tanh_cell = plan.tanh_cell;
+        T* h_prev = plan.h_prev;
+        const T* zeros = plan.zeros;
 
         // All input projections at once, both biases folded in.
         for (index r = 0; r < rows; ++r) {
@@ -120,19 +165,21 @@ struct LstmCell {
         }
         copy_rows(h, h_ld, io.hn, H, batch, H);
         copy_rows(c, c_ld, io.cn, H, batch, H);
-        if (!grad) return;
-
-        T* dh = tape.scratch(batch * H);  // dL/dh of the state the current step produced, via later steps
-        T* dc = tape.scratch(batch * H);
-        T* bias_acc = tape.scratch(G);
-        tape.record([w, io, reverse, gate, cell, tanh_cell, h_prev, zeros, dh, dc, bias_acc] {
-            backward<B>(w, io, reverse, gate, cell, tanh_cell, h_prev, zeros, dh, dc, bias_acc);
-        });
     }
 
     template <class B, class T>
-    static void backward(const CellWeights<T>& w, const CellIO<T>& io, bool reverse, T* gate, const T* cell,
-                         const T* tanh_cell, const T* h_prev, const T* zeros, T* dh, T* dc, T* bias_acc) {
+    static void backward(const Plan<T>& plan) {
+        const CellWeights<T>& w = plan.w;
+        const CellIO<T>& io = plan.io;
+        const bool reverse = plan.reverse;
+        T* gate = plan.gate;
+        const T* cell = plan.cell;
+        const T* tanh_cell = plan.tanh_cell;
+        const T* h_prev = plan.h_prev;
+        const T* zeros = plan.zeros;
+        T* dh = plan.dh;
+        T* dc = plan.dc;
+        T* bias_acc = plan.bias_acc;
         const index batch = io.batch, steps = io.steps, in = io.in_width, H = io.hidden, G = 4 * H;
         const index rows = batch * steps, ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
         if (io.dhn) B::copy(io.dhn, dh, batch * H);
@@ -182,7 +229,7 @@ struct LstmCell {
         if (w.w_ih.adj) B::gemm(true, false, G, in, rows, T(1), gate, G, io.x, io.ldx, T(1), w.w_ih.adj, in);
         if (w.w_hh.adj) B::gemm(true, false, G, H, rows, T(1), gate, G, h_prev, H, T(1), w.w_hh.adj, H);
         if (w.b_ih.adj || w.b_hh.adj) add_column_sums(gate, rows, G, bias_acc, w.b_ih.adj, w.b_hh.adj);
-        if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.ldx);
+        if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.lddx);
     }
 };
 

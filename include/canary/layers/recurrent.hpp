@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "canary/autodiff/tape.hpp"
+#include "canary/backend/parallel.hpp"
 #include "canary/model/layer.hpp"
 
 namespace canary {
@@ -75,7 +76,8 @@ struct CellIO {
     index batch = 0, steps = 0, in_width = 0, hidden = 0;
     const T* x = nullptr;
     T* dx = nullptr;
-    index ldx = 0;
+    index ldx = 0;   ///< row stride of x
+    index lddx = 0;  ///< row stride of dx (the backward direction of a bidirectional layer has its own)
     T* y = nullptr;
     const T* dy = nullptr;
     index ldy = 0;
@@ -263,8 +265,11 @@ struct RecurrentStack {
         Var<T> layer_in = x;
         for (index l = 0; l < Layers; ++l) {
             Var<T> out = tape.make(Shape{batch, steps, Directions * Hidden}, grad);
+            const index in = layer_input(l);
+            std::array<typename Cell::template Plan<T>, Directions> plans;
+            T* reverse_dx = nullptr;
             for (index d = 0; d < Directions; ++d) {
-                const index in = layer_input(l), slot = l * Directions + d;
+                const index slot = l * Directions + d;
                 const ParamSpan<T> group = p.sub(group_offset(l, d), group_size(l));
                 const detail::CellWeights<T> w{group.var(0, Shape{gate_rows, in}),
                                                group.var(gate_rows * in, Shape{gate_rows, Hidden}),
@@ -278,6 +283,15 @@ struct RecurrentStack {
                 io.x = layer_in.val;
                 io.dx = layer_in.adj;
                 io.ldx = layer_in.ld;  // rows (b * steps + t) of any row stride
+                io.lddx = layer_in.ld;
+                if (d == 1 && grad && layer_in.adj) {
+                    // The backward direction's input gradient goes to its own buffer, added after
+                    // both directions finish: the directions can run in parallel, and the sum is
+                    // the same at every thread count.
+                    reverse_dx = tape.scratch(batch * steps * in);
+                    io.dx = reverse_dx;
+                    io.lddx = in;
+                }
                 io.y = out.val + d * Hidden;
                 io.dy = out.adj ? out.adj + d * Hidden : nullptr;
                 io.ldy = out.cols();
@@ -296,7 +310,31 @@ struct RecurrentStack {
                     io.cn = result.state.c.val + state_offset;
                     io.dcn = result.state.c.adj ? result.state.c.adj + state_offset : nullptr;
                 }
-                Cell::run(tape, w, io, /*reverse=*/d == 1, grad);
+                plans[d] = Cell::prepare(tape, w, io, /*reverse=*/d == 1, grad);
+            }
+            if constexpr (Directions == 1) {
+                Cell::template forward<B>(plans[0]);
+                if (grad) {
+                    const auto plan = plans[0];
+                    tape.record([plan] { Cell::template backward<B>(plan); });
+                }
+            } else {
+                const bool split = worth_splitting(batch, steps, in);
+                const auto forward_plan = plans[0], reverse_plan = plans[1];
+                parallel_invoke([&] { Cell::template forward<B>(forward_plan); },
+                                [&] { Cell::template forward<B>(reverse_plan); }, split);
+                if (grad) {
+                    const Var<T> dst = layer_in;
+                    tape.record([forward_plan, reverse_plan, reverse_dx, dst, split] {
+                        parallel_invoke([&] { Cell::template backward<B>(forward_plan); },
+                                        [&] {
+                                            if (reverse_dx) B::zero(reverse_dx, dst.rows() * dst.cols());
+                                            Cell::template backward<B>(reverse_plan);
+                                        },
+                                        split);
+                        if (reverse_dx) detail::add_rows(reverse_dx, dst.cols(), dst.adj, dst.ld, dst.rows(), dst.cols());
+                    });
+                }
             }
             layer_in = out;
         }
@@ -305,6 +343,13 @@ struct RecurrentStack {
     }
 
 private:
+    /// Whether a direction is worth a thread handover (a few microseconds): below about a
+    /// million multiply-adds per direction the handover costs more than it saves. The split never
+    /// changes results, only where they are computed.
+    static constexpr bool worth_splitting(index batch, index steps, index in) {
+        return batch * steps * Cell::gates * Hidden * (in + Hidden) >= (index{1} << 20);
+    }
+
     template <class T>
     void check_state(const Var<T>& s, const char* what, index slots, index batch) const {
         if (!s.val) return;

@@ -1,0 +1,155 @@
+#pragma once
+// canary's CPU threading policy: a fixed split of independent work into at most two parts, run
+// on the calling thread and one persistent worker thread.
+//
+// Why so little: the work canary parallelises is a handful of independent whole-sequence or
+// whole-graph kernels (the two directions of a bidirectional RNN, the graphs of a batch). Each
+// part is decided before the fork and written to its own buffers, so the arithmetic, and
+// therefore every result bit, is the same at any thread count. A general work-stealing pool
+// would buy nothing here and would make results depend on scheduling.
+//
+// Oversubscription: GEMMs inside a parallel part must run single-threaded. `in_parallel_part()`
+// tells a GEMM policy that may use its own threads (oneDNN, OpenBLAS) to stay on one.
+//
+// The worker is created on first use (one heap allocation for the thread) and lives until exit;
+// a part is handed over through one atomic word: the caller spins briefly, then sleeps on
+// std::atomic::wait, so an idle worker costs nothing.
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "canary/backend/cpu.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CANARY_SPIN_PAUSE() _mm_pause()
+#else
+#define CANARY_SPIN_PAUSE() ((void)0)
+#endif
+
+namespace canary {
+
+namespace detail {
+
+inline bool& parallel_part_flag() noexcept {
+    thread_local bool inside = false;
+    return inside;
+}
+
+class PartWorker {
+public:
+    static PartWorker& instance() {
+        static PartWorker worker;
+        return worker;
+    }
+
+    /// Runs `mine` here and `theirs` on the worker; returns when both are done. Returns false
+    /// (having run nothing) when the worker is already serving another caller.
+    template <class A, class B>
+    bool try_run(A& mine, B& theirs) {
+        std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
+        if (!lock.owns_lock()) return false;
+        job_ = [](void* f) { (*static_cast<B*>(f))(); };
+        job_arg_ = static_cast<void*>(&theirs);
+        failure_ = nullptr;
+        state_.store(posted, std::memory_order_release);
+        state_.notify_one();
+
+        std::exception_ptr mine_failed;
+        {
+            PartScope scope;
+            try {
+                mine();
+            } catch (...) {
+                mine_failed = std::current_exception();
+            }
+        }
+        await(done);
+        state_.store(idle, std::memory_order_relaxed);
+        if (mine_failed) std::rethrow_exception(mine_failed);
+        if (failure_) std::rethrow_exception(failure_);
+        return true;
+    }
+
+    PartWorker(const PartWorker&) = delete;
+    PartWorker& operator=(const PartWorker&) = delete;
+    ~PartWorker() {
+        state_.store(stop, std::memory_order_release);
+        state_.notify_one();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    enum : int { idle = 0, posted = 1, done = 2, stop = 3 };
+
+    struct PartScope {
+        bool saved = parallel_part_flag();
+        PartScope() noexcept { parallel_part_flag() = true; }
+        ~PartScope() { parallel_part_flag() = saved; }
+    };
+
+    PartWorker() : thread_([this] { serve(); }) {}
+
+    void await(int wanted) {
+        for (int spin = 0; spin < 4096; ++spin) {
+            if (state_.load(std::memory_order_acquire) == wanted) return;
+            CANARY_SPIN_PAUSE();
+        }
+        for (int s = state_.load(std::memory_order_acquire); s != wanted; s = state_.load(std::memory_order_acquire))
+            state_.wait(s, std::memory_order_acquire);
+    }
+
+    void serve() {
+        parallel_part_flag() = true;
+        for (;;) {
+            int s = state_.load(std::memory_order_acquire);
+            for (int spin = 0; spin < 4096 && s != posted && s != stop; ++spin) {
+                CANARY_SPIN_PAUSE();
+                s = state_.load(std::memory_order_acquire);
+            }
+            while (s != posted && s != stop) {
+                state_.wait(s, std::memory_order_acquire);
+                s = state_.load(std::memory_order_acquire);
+            }
+            if (s == stop) return;
+            try {
+                job_(job_arg_);
+            } catch (...) {
+                failure_ = std::current_exception();
+            }
+            state_.store(done, std::memory_order_release);
+            state_.notify_one();
+        }
+    }
+
+    std::mutex busy_;
+    std::atomic<int> state_{idle};
+    void (*job_)(void*) = nullptr;
+    void* job_arg_ = nullptr;
+    std::exception_ptr failure_;
+    std::thread thread_;
+};
+
+}  // namespace detail
+
+/// True on a thread that is running one part of `parallel_invoke`: a GEMM policy with its own
+/// threads should use one thread there.
+inline bool in_parallel_part() noexcept { return detail::parallel_part_flag(); }
+
+/// Runs first() and second(), in parallel when canary::num_threads() >= 2 and `worth_it`. The two
+/// must write disjoint memory and must not touch a Tape's arena (allocate before the call). The
+/// result never depends on whether they ran in parallel. An exception from either is rethrown
+/// (the first's if both throw) after both have finished.
+template <class First, class Second>
+void parallel_invoke(First&& first, Second&& second, bool worth_it = true) {
+    if (worth_it && num_threads() >= 2 && !in_parallel_part()) {
+        if (detail::PartWorker::instance().try_run(first, second)) return;
+    }
+    first();
+    second();
+}
+
+}  // namespace canary
