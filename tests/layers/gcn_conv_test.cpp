@@ -262,3 +262,30 @@ TEST(SrrSnapshotGnn, ParameterCountNamesAndGradientCheck) {
     auto rc = check_graph_net<risk::srr_snapshot_gnn_paper_text<>>(2, 4, true);
     EXPECT_TRUE(rc.ok()) << rc.str();
 }
+
+TEST(GCNConv, TwoThreadsGiveBitwiseTheSameOutputsAndGradients) {
+    // 16 graphs of 48 nodes, width 32: large enough that each thread takes half of the graphs.
+    using Net = Sequential<GCNConv<32, 32>, ReLU, GCNConv<32, 8>, GlobalMeanPool>;
+    const canary::index graphs = 16, n = 48;
+    const auto raw = random_graphs(graphs, n, 8);
+    const auto x64 = random_values(static_cast<std::size_t>(graphs * n * 32), 9);
+    const std::vector<float> x(x64.begin(), x64.end());
+    std::vector<float> rawf(raw.begin(), raw.end());
+    std::vector<std::vector<float>> outs, grads;
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        Model<Net, float> model(5);
+        Tape<float> tape(true);
+        const auto adj = gcn_normalize_dense(tape, rawf.data(), graphs, n);
+        auto xv = tape.input(x.data(), Shape{graphs, n, 32}, true);
+        auto y = model.forward(tape, GraphBatch<float>{xv, adj});
+        tape.backward(y);
+        outs.emplace_back(y.val, y.val + y.numel());
+        std::vector<float> g(model.gradients(), model.gradients() + Net::param_count);
+        g.insert(g.end(), xv.adj, xv.adj + xv.numel());
+        grads.push_back(g);
+    }
+    set_num_threads(1);
+    EXPECT_EQ(outs[0], outs[1]);
+    EXPECT_EQ(grads[0], grads[1]);
+}
