@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
         else if (i == 1) threads = std::atoi(argv[i]);
         else if (i == 2) reps = std::atoi(argv[i]);
     }
-    Eigen::setNbThreads(threads);
+    canary::set_num_threads(threads);
     constexpr canary::index B = 32, T = 60, F = 16;
     canary::Model<canary::risk::transformer_classifier> model(0);
     canary::Rng rng(1);

@@ -9,9 +9,8 @@
 //     logits, backward, Adam 1e-3).
 // W3: LSTM(64 -> 256), B = 64, T = 100; forward (inference) and forward_backward (upstream
 //     gradient of ones, as y.sum().backward(); the input requires a gradient as in LibTorch).
-// Threads: the setting goes to canary::set_num_threads, which forwards it to Eigen::setNbThreads;
-// without OpenMP (this build) canary runs single-threaded at any setting. The Bidirectional layer
-// does not yet split its two directions over threads (docs/performance.md, next steps).
+// Threads: canary::set_num_threads(n); with 2, the Bidirectional layer runs its two directions on
+// two threads (W1). W3 is one direction: its GEMMs are single-threaded Eigen (no OpenMP).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -136,16 +136,3 @@ TEST(Bidirectional, TwoThreadsGiveBitwiseTheSameResults) {
     // Small enough to stay on one thread.
     expect_same_bits_at_one_and_two_threads<Bidirectional<LSTM<3, 4>>>(2, 5);
 }
-
-TEST(Bidirectional, ParallelInvokeRunsBothPartsAndRethrows) {
-    set_num_threads(2);
-    int a = 0, b = 0;
-    parallel_invoke([&] { a = 1; }, [&] { b = 2; });
-    EXPECT_EQ(a + b, 3);
-    EXPECT_THROW(parallel_invoke([] {}, [] { throw shape_error("second part failed"); }), shape_error);
-    EXPECT_THROW(parallel_invoke([] { throw shape_error("first part failed"); }, [] {}), shape_error);
-    // Still usable after a failure.
-    parallel_invoke([&] { a = 5; }, [&] { b = 6; });
-    EXPECT_EQ(a + b, 11);
-    set_num_threads(1);
-}

@@ -16,6 +16,7 @@
 
 #include "canary/autodiff/math.hpp"
 #include "canary/autodiff/tape.hpp"
+#include "canary/backend/parallel.hpp"
 
 namespace canary {
 
@@ -38,72 +39,85 @@ Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, in
     T* P = tape.scratch(batch * heads * time * time);  // kept for backward and for inspection
     const T scale = T(1) / std::sqrt(static_cast<T>(dh));
     const bool masked_rows = mask.causal || mask.key_padding;
-    for (index b = 0; b < batch; ++b) {
-        const T* base = qkv.val + b * time * D3;
-        for (index h = 0; h < heads; ++h) {
-            T* S = P + (b * heads + h) * time * time;
-            B::gemm(false, true, time, time, dh, scale, base + h * dh, D3, base + D + h * dh, D3, T(0), S, time);
-            for (index i = 0; i < time; ++i) {
-                T* row = S + i * time;
-                if (!masked_rows) {  // no mask: branch-free loops that vectorise (math::exp)
-                    T mx = row[0];
-                    for (index j = 1; j < time; ++j) mx = row[j] > mx ? row[j] : mx;
-                    CANARY_VECTORIZE
-                    for (index j = 0; j < time; ++j) row[j] = math::exp(row[j] - mx);
+    // Batch elements are independent: with two threads each takes a fixed half (results do not
+    // depend on the split); below ~256K multiply-adds the handover costs more than it saves.
+    const index half = batch / 2;
+    const bool split = batch >= 2 && batch * heads * time * time * dh >= (index{1} << 18);
+    auto attend = [&](index first, index last) {
+        for (index b = first; b < last; ++b) {
+            const T* base = qkv.val + b * time * D3;
+            for (index h = 0; h < heads; ++h) {
+                T* S = P + (b * heads + h) * time * time;
+                B::gemm(false, true, time, time, dh, scale, base + h * dh, D3, base + D + h * dh, D3, T(0), S, time);
+                for (index i = 0; i < time; ++i) {
+                    T* row = S + i * time;
+                    if (!masked_rows) {  // no mask: branch-free loops that vectorise (math::exp)
+                        T mx = row[0];
+                        for (index j = 1; j < time; ++j) mx = row[j] > mx ? row[j] : mx;
+                        CANARY_VECTORIZE
+                        for (index j = 0; j < time; ++j) row[j] = math::exp(row[j] - mx);
+                        T z = T(0);
+                        for (index j = 0; j < time; ++j) z += row[j];
+                        const T inv = T(1) / z;
+                        CANARY_VECTORIZE
+                        for (index j = 0; j < time; ++j) row[j] *= inv;
+                        continue;
+                    }
+                    T mx = -std::numeric_limits<T>::infinity();
+                    for (index j = 0; j < time; ++j) {
+                        const bool masked = (mask.causal && j > i) || (mask.key_padding && mask.key_padding[b * time + j]);
+                        if (masked) row[j] = -std::numeric_limits<T>::infinity();
+                        mx = row[j] > mx ? row[j] : mx;
+                    }
+                    if (mx == -std::numeric_limits<T>::infinity())
+                        throw shape_error("multi_head_attention: every key of query " + std::to_string(i) + " in batch " +
+                                          std::to_string(b) + " is masked");
                     T z = T(0);
-                    for (index j = 0; j < time; ++j) z += row[j];
+                    for (index j = 0; j < time; ++j) {
+                        row[j] = row[j] == -std::numeric_limits<T>::infinity() ? T(0) : std::exp(row[j] - mx);
+                        z += row[j];
+                    }
                     const T inv = T(1) / z;
-                    CANARY_VECTORIZE
                     for (index j = 0; j < time; ++j) row[j] *= inv;
-                    continue;
                 }
-                T mx = -std::numeric_limits<T>::infinity();
-                for (index j = 0; j < time; ++j) {
-                    const bool masked = (mask.causal && j > i) || (mask.key_padding && mask.key_padding[b * time + j]);
-                    if (masked) row[j] = -std::numeric_limits<T>::infinity();
-                    mx = row[j] > mx ? row[j] : mx;
-                }
-                if (mx == -std::numeric_limits<T>::infinity())
-                    throw shape_error("multi_head_attention: every key of query " + std::to_string(i) + " in batch " +
-                                      std::to_string(b) + " is masked");
-                T z = T(0);
-                for (index j = 0; j < time; ++j) {
-                    row[j] = row[j] == -std::numeric_limits<T>::infinity() ? T(0) : std::exp(row[j] - mx);
-                    z += row[j];
-                }
-                const T inv = T(1) / z;
-                for (index j = 0; j < time; ++j) row[j] *= inv;
+                B::gemm(false, false, time, dh, time, T(1), S, time, base + 2 * D + h * dh, D3, T(0),
+                        out.val + b * time * D + h * dh, D);
             }
-            B::gemm(false, false, time, dh, time, T(1), S, time, base + 2 * D + h * dh, D3, T(0),
-                    out.val + b * time * D + h * dh, D);
         }
-    }
+    };
+    parallel_invoke([&] { attend(0, half); }, [&] { attend(half, batch); }, split);
     if (probabilities_out) *probabilities_out = P;
     if (grad) {
-        T* dP = tape.scratch(time * time);
-        tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, scale] {
-            for (index b = 0; b < batch; ++b) {
-                const T* base = qkv.val + b * time * D3;
-                T* gbase = qkv.adj + b * time * D3;
-                const T* gout = out.adj + b * time * D;
-                for (index h = 0; h < heads; ++h) {
-                    const T* Pbh = P + (b * heads + h) * time * time;
-                    const T* dO = gout + h * dh;
-                    // dV += P^T dO ; dP = dO V^T
-                    B::gemm(true, false, time, dh, time, T(1), Pbh, time, dO, D, T(1), gbase + 2 * D + h * dh, D3);
-                    B::gemm(false, true, time, time, dh, T(1), dO, D, base + 2 * D + h * dh, D3, T(0), dP, time);
-                    for (index i = 0; i < time; ++i) {
-                        const T* p = Pbh + i * time;
-                        T* g = dP + i * time;
-                        T dot = T(0);
-                        for (index j = 0; j < time; ++j) dot += g[j] * p[j];
-                        for (index j = 0; j < time; ++j) g[j] = p[j] * (g[j] - dot);
+        T* dP = tape.scratch(2 * time * time);  // one score-gradient block per thread
+        tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, scale, half, split] {
+            auto attend_back = [&](index first, index last, T* dS) {
+                for (index b = first; b < last; ++b) {
+                    const T* base = qkv.val + b * time * D3;
+                    T* gbase = qkv.adj + b * time * D3;
+                    const T* gout = out.adj + b * time * D;
+                    for (index h = 0; h < heads; ++h) {
+                        const T* Pbh = P + (b * heads + h) * time * time;
+                        const T* dO = gout + h * dh;
+                        // dV += P^T dO ; dP = dO V^T
+                        B::gemm(true, false, time, dh, time, T(1), Pbh, time, dO, D, T(1), gbase + 2 * D + h * dh, D3);
+                        B::gemm(false, true, time, time, dh, T(1), dO, D, base + 2 * D + h * dh, D3, T(0), dS, time);
+                        for (index i = 0; i < time; ++i) {
+                            const T* p = Pbh + i * time;
+                            T* g = dS + i * time;
+                            T dot = T(0);
+                            for (index j = 0; j < time; ++j) dot += g[j] * p[j];
+                            for (index j = 0; j < time; ++j) g[j] = p[j] * (g[j] - dot);
+                        }
+                        // dQ += dS K * scale ; dK += dS^T Q * scale
+                        B::gemm(false, false, time, dh, time, scale, dS, time, base + D + h * dh, D3, T(1), gbase + h * dh,
+                                D3);
+                        B::gemm(true, false, time, dh, time, scale, dS, time, base + h * dh, D3, T(1),
+                                gbase + D + h * dh, D3);
                     }
-                    // dQ += dS K * scale ; dK += dS^T Q * scale
-                    B::gemm(false, false, time, dh, time, scale, dP, time, base + D + h * dh, D3, T(1), gbase + h * dh, D3);
-                    B::gemm(true, false, time, dh, time, scale, dP, time, base + h * dh, D3, T(1), gbase + D + h * dh, D3);
                 }
-            }
+            };
+            parallel_invoke([&] { attend_back(0, half, dP); }, [&] { attend_back(half, batch, dP + time * time); },
+                            split);
         });
     }
     return out;

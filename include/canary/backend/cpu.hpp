@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 
+#include "canary/backend/parallel.hpp"
 #include "canary/core/arena.hpp"
 #include "canary/core/shape.hpp"
 
@@ -22,22 +23,18 @@
 
 namespace canary {
 
-namespace detail {
-inline int& thread_setting() noexcept {
-    static int threads = 1;
-    return threads;
-}
-}  // namespace detail
-
-/// How many threads canary may use inside one operation (default 1). Results do not depend on it:
-/// work is split only where each thread computes a fixed part (e.g. the two directions of a
-/// bidirectional layer). Also passed to Eigen::setNbThreads, which matters only when the program
-/// is compiled with OpenMP. Set it before running models, not while one runs.
+/// How many threads canary may use inside one operation (default 1; canary uses at most 2). Work
+/// is split only into fixed parts that each write their own memory: the two directions of a
+/// bidirectional RNN, two halves of the graphs of a batch or of the batch of an attention, two
+/// halves of the rows of a large GEMM (docs/performance.md, "Threading policy"). Results are
+/// deterministic for a given setting; the RNN, GCN and attention splits are bitwise equal to one
+/// thread, a split GEMM may differ in the last bits. Also passed to Eigen::setNbThreads, which
+/// matters only when the program is compiled with OpenMP. Set it before running models, not while
+/// one runs.
 inline void set_num_threads(int n) {
     detail::thread_setting() = n < 1 ? 1 : n;
     Eigen::setNbThreads(detail::thread_setting());
 }
-inline int num_threads() noexcept { return detail::thread_setting(); }
 
 /// The Eigen-based CPU policy.
 struct Cpu {
@@ -54,9 +51,43 @@ struct Cpu {
     /// C = alpha * op(A) * op(B) + beta * C, all row-major with leading dimensions (row strides).
     /// op(A) is (m x k): A is stored (m x k) when !trans_a and (k x m) when trans_a; likewise B.
     /// beta == 0 overwrites C without reading it (C may hold garbage).
+    ///
+    /// With canary::num_threads() >= 2, outside another parallel part, a product of at least 2^21
+    /// multiply-adds is split into two halves of the rows of C (of the columns when C has few
+    /// rows), one per thread.
     template <class T>
     static void gemm(bool trans_a, bool trans_b, index m, index n, index k, T alpha, const T* a, index lda,
                      const T* b, index ldb, T beta, T* c, index ldc) {
+        if (m == 0 || n == 0) return;
+        if (m * n * k >= (index{1} << 21) && num_threads() >= 2 && !in_parallel_part()) {
+            if (m >= 64) {
+                const index top = (m / 2 + 7) / 8 * 8;  // a multiple of 8 rows keeps rows aligned to the kernel
+                const T* a_low = trans_a ? a + top : a + top * lda;
+                parallel_invoke(
+                    [&] { gemm_serial(trans_a, trans_b, top, n, k, alpha, a, lda, b, ldb, beta, c, ldc); },
+                    [&] {
+                        gemm_serial(trans_a, trans_b, m - top, n, k, alpha, a_low, lda, b, ldb, beta, c + top * ldc, ldc);
+                    });
+                return;
+            }
+            if (n >= 64) {
+                const index left = (n / 2 + 15) / 16 * 16;
+                const T* b_right = trans_b ? b + left * ldb : b + left;
+                parallel_invoke(
+                    [&] { gemm_serial(trans_a, trans_b, m, left, k, alpha, a, lda, b, ldb, beta, c, ldc); },
+                    [&] {
+                        gemm_serial(trans_a, trans_b, m, n - left, k, alpha, a, lda, b_right, ldb, beta, c + left, ldc);
+                    });
+                return;
+            }
+        }
+        gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// gemm on the calling thread only.
+    template <class T>
+    static void gemm_serial(bool trans_a, bool trans_b, index m, index n, index k, T alpha, const T* a, index lda,
+                            const T* b, index ldb, T beta, T* c, index ldc) {
         if (m == 0 || n == 0) return;
         RowMajorMap<T> C(c, m, n, Eigen::OuterStride<>(ldc));
         if (k == 0) {

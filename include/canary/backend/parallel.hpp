@@ -21,7 +21,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "canary/backend/cpu.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -31,6 +30,17 @@
 #endif
 
 namespace canary {
+
+namespace detail {
+inline int& thread_setting() noexcept {
+    static int threads = 1;
+    return threads;
+}
+}  // namespace detail
+
+/// How many threads canary may use inside one operation (default 1; set by canary::set_num_threads
+/// in canary/backend/cpu.hpp).
+inline int num_threads() noexcept { return detail::thread_setting(); }
 
 namespace detail {
 

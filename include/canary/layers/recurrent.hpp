@@ -343,11 +343,12 @@ struct RecurrentStack {
     }
 
 private:
-    /// Whether a direction is worth a thread handover (a few microseconds): below about a
-    /// million multiply-adds per direction the handover costs more than it saves. The split never
-    /// changes results, only where they are computed.
+    /// Whether a direction is worth a thread handover (about a microsecond when the worker is
+    /// awake): below a quarter of a million multiply-adds per direction (a few microseconds of
+    /// work) it costs more than it saves. The split never changes results, only where they are
+    /// computed.
     static constexpr bool worth_splitting(index batch, index steps, index in) {
-        return batch * steps * Cell::gates * Hidden * (in + Hidden) >= (index{1} << 20);
+        return batch * steps * Cell::gates * Hidden * (in + Hidden) >= (index{1} << 18);
     }
 
     template <class T>
