@@ -36,6 +36,94 @@ inline void set_num_threads(int n) {
     Eigen::setNbThreads(detail::thread_setting());
 }
 
+namespace detail {
+
+/// Eigen packs GEMM operands into blocks that it allocates per call, with malloc when a block is
+/// larger than EIGEN_STACK_ALLOCATION_LIMIT (128 KB): on the Transformer and batch-256 LSTM shapes
+/// that meant an mmap/munmap and fresh page faults on every product (~7% of a Transformer training
+/// step in the kernel). This keeps the blocks in a grow-only per-thread workspace instead.
+template <class T>
+struct GemmWorkspace {
+    T* a = nullptr;
+    T* b = nullptr;
+    std::size_t a_size = 0, b_size = 0;
+    static T* grow(T*& p, std::size_t& size, std::size_t wanted) {
+        if (wanted > size) {
+            Eigen::internal::aligned_free(p);
+            p = static_cast<T*>(Eigen::internal::aligned_malloc(wanted * sizeof(T)));
+            size = wanted;
+        }
+        return p;
+    }
+    ~GemmWorkspace() {
+        Eigen::internal::aligned_free(a);
+        Eigen::internal::aligned_free(b);
+    }
+};
+
+/// The calling thread's workspace (lives until the thread ends).
+template <class T>
+GemmWorkspace<T>& gemm_workspace() {
+    thread_local GemmWorkspace<T> workspace;
+    return workspace;
+}
+
+/// Eigen's blocking for a row-major product (the sizes Eigen's own `C += A * B` would choose, so
+/// the arithmetic is the same), with the packed blocks in the per-thread workspace.
+template <class T>
+class ReusedBlocking : public Eigen::internal::level3_blocking<T, T> {
+public:
+    /// A row-major (m x n) result is computed by Eigen as the column-major (n x m) transpose.
+    ReusedBlocking(index m, index n, index k) {
+        this->m_mc = n;
+        this->m_nc = m;
+        this->m_kc = k;
+        Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc, Eigen::Index{1});
+        size_a = static_cast<std::size_t>(this->m_mc * this->m_kc);
+        size_b = static_cast<std::size_t>(this->m_kc * this->m_nc);
+    }
+    /// Whether Eigen would allocate these blocks on the heap.
+    bool needs_heap() const noexcept {
+        return (size_a > size_b ? size_a : size_b) * sizeof(T) > EIGEN_STACK_ALLOCATION_LIMIT;
+    }
+    void use(GemmWorkspace<T>& ws) {
+        this->m_blockA = GemmWorkspace<T>::grow(ws.a, ws.a_size, size_a);
+        this->m_blockB = GemmWorkspace<T>::grow(ws.b, ws.b_size, size_b);
+    }
+
+private:
+    std::size_t size_a = 0, size_b = 0;
+};
+
+/// C += alpha op(A) op(B) through Eigen's GEMM with reused blocks. Returns false (having done
+/// nothing) when Eigen's own call would not touch the heap.
+template <class T>
+bool eigen_gemm_reusing_workspace(bool trans_a, bool trans_b, index m, index n, index k, T alpha, const T* a,
+                                  index lda, const T* b, index ldb, T* c, index ldc) {
+    ReusedBlocking<T> blocking(m, n, k);
+    if (!blocking.needs_heap()) return false;
+    blocking.use(gemm_workspace<T>());
+    using Eigen::ColMajor;
+    using Eigen::RowMajor;
+    using Eigen::internal::general_matrix_matrix_product;
+    // op(A) is row-major with stride lda, or (trans_a) column-major with stride lda; same for B.
+    if (!trans_a && !trans_b)
+        general_matrix_matrix_product<index, T, RowMajor, false, T, RowMajor, false, RowMajor, 1>::run(
+            m, n, k, a, lda, b, ldb, c, 1, ldc, alpha, blocking);
+    else if (!trans_a && trans_b)
+        general_matrix_matrix_product<index, T, RowMajor, false, T, ColMajor, false, RowMajor, 1>::run(
+            m, n, k, a, lda, b, ldb, c, 1, ldc, alpha, blocking);
+    else if (trans_a && !trans_b)
+        general_matrix_matrix_product<index, T, ColMajor, false, T, RowMajor, false, RowMajor, 1>::run(
+            m, n, k, a, lda, b, ldb, c, 1, ldc, alpha, blocking);
+    else
+        general_matrix_matrix_product<index, T, ColMajor, false, T, ColMajor, false, RowMajor, 1>::run(
+            m, n, k, a, lda, b, ldb, c, 1, ldc, alpha, blocking);
+    return true;
+}
+
+}  // namespace detail
+
 /// The Eigen-based CPU policy.
 struct Cpu {
     using memory = HostMemory;
@@ -97,6 +185,11 @@ struct Cpu {
         }
         if (beta == T(0)) C.setZero();
         else if (beta != T(1)) C *= beta;
+        // Products that Eigen computes with its GEMM kernel (not GEMV, not the small coefficient-wise
+        // path) and whose packed blocks would go to the heap: the same kernel, reused blocks.
+        if (m > 1 && n > 1 && m + n + k >= 20 &&
+            detail::eigen_gemm_reusing_workspace(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc))
+            return;
         const ConstRowMajorMap<T> A(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
         const ConstRowMajorMap<T> B(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));
         if (!trans_a && !trans_b) C.noalias() += alpha * A * B;
