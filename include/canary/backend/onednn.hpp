@@ -1,0 +1,80 @@
+#pragma once
+// An optional CPU policy whose float GEMM is oneDNN's dnnl_sgemm (Debian libdnnl-dev 2.6); every
+// other operation, double GEMMs and the tiny float GEMMs where the library call costs more than it
+// saves are the Eigen policy's (canary::Cpu). Use it by naming it as the backend:
+//
+//   #include "canary/backend/onednn.hpp"          // link canary::onednn (CMake)
+//   canary::Model<Net, float, canary::CpuOneDnn> model(0);
+//   canary::Tape<float, canary::CpuOneDnn> tape;
+//
+// Results agree with Cpu's to float rounding (a different summation order), not bit for bit.
+//
+// Threads: dnnl_sgemm uses canary::num_threads() OpenMP threads (Debian builds oneDNN with GNU
+// OpenMP; the policy sets the calling thread's OpenMP thread count before the call when it
+// differs). Code that already runs GEMMs on several std::threads at once should cap each of them
+// to one GEMM thread with `canary::detail::onednn_gemm_thread_cap() = 1` in that thread (no
+// oversubscription). With more than one thread oneDNN may split the work differently, so results
+// at 1 and 2 threads can differ in the last bits.
+#include <type_traits>
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include "canary/backend/cpu.hpp"
+
+// From the OpenMP runtime that libdnnl uses (libgomp, linked by the canary::onednn target). Declared
+// here so that no OpenMP compile flag is needed: canary's code and Eigen stay single-threaded.
+extern "C" void omp_set_num_threads(int);
+
+namespace canary {
+
+namespace detail {
+/// Per calling thread: the most OpenMP threads one dnnl_sgemm may use (0 = no cap).
+inline int& onednn_gemm_thread_cap() noexcept {
+    thread_local int cap = 0;
+    return cap;
+}
+/// Sets the calling thread's OpenMP thread count for oneDNN, only when it changes.
+inline void onednn_apply_threads() noexcept {
+    thread_local int applied = -1;
+    int want = num_threads();
+    if (const int cap = onednn_gemm_thread_cap(); cap > 0 && want > cap) want = cap;
+    if (want != applied) {
+        omp_set_num_threads(want);
+        applied = want;
+    }
+}
+}  // namespace detail
+
+/// Cpu with the float GEMM done by oneDNN (dnnl_sgemm, row-major like canary's contract).
+struct CpuOneDnn : Cpu {
+    static constexpr const char* name = "cpu_onednn";
+
+    /// Float GEMMs with m * n * k below this go to Eigen (Cpu::gemm): for them the fixed cost of
+    /// the library call (argument checks, dispatch, packing set-up; about a microsecond) is a large
+    /// part of the work. Chosen by measurement (docs/performance.md, "GEMM policy").
+    static constexpr index small_gemm_volume = 16 * 1024;
+
+    /// Same contract as Cpu::gemm: C = alpha * op(A) * op(B) + beta * C, row-major, leading
+    /// dimensions are row strides; beta == 0 overwrites C without reading it.
+    template <class T>
+    static void gemm(bool trans_a, bool trans_b, index m, index n, index k, T alpha, const T* a, index lda,
+                     const T* b, index ldb, T beta, T* c, index ldc) {
+        if constexpr (!std::is_same_v<T, float>) {
+            Cpu::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } else {
+            if (m == 0 || n == 0) return;
+            if (k == 0 || m * n * k < small_gemm_volume) {
+                Cpu::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                return;
+            }
+            detail::onednn_apply_threads();
+            const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b,
+                                                ldb, beta, c, ldc);
+            // oneDNN checks the leading dimensions more strictly than Eigen needs (e.g. ld >= 1 for
+            // an empty operand); anything it refuses is done by Eigen instead. C is untouched then.
+            if (st != dnnl_success) Cpu::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+};
+
+}  // namespace canary
