@@ -49,10 +49,13 @@ inline void onednn_apply_threads() noexcept {
 struct CpuOneDnn : Cpu {
     static constexpr const char* name = "cpu_onednn";
 
-    /// Float GEMMs with m * n * k below this go to Eigen (Cpu::gemm): for them the fixed cost of
-    /// the library call (argument checks, dispatch, packing set-up; about a microsecond) is a large
-    /// part of the work. Chosen by measurement (docs/performance.md, "GEMM policy").
-    static constexpr index small_gemm_volume = 16 * 1024;
+    /// Float GEMMs with m * n * k below this, and matrix-vector products (m == 1 or n == 1), go to
+    /// Eigen (Cpu::gemm): there the fixed cost of the library call (checks, dispatch, packing
+    /// set-up; ~0.2-0.5 us) is a large part of the work. Measured on the benchmark machine (Zen 4,
+    /// one thread; docs/performance.md, "GEMM policy"): Eigen wins below ~25k (0.3-0.9x for
+    /// oneDNN), the two are level between ~30k and ~60k, oneDNN wins from ~60k (1.25-1.45x); Eigen
+    /// wins GEMV shapes even at 1 x 1024 x 256.
+    static constexpr index small_gemm_volume = 32 * 1024;
 
     /// Same contract as Cpu::gemm: C = alpha * op(A) * op(B) + beta * C, row-major, leading
     /// dimensions are row strides; beta == 0 overwrites C without reading it.
@@ -63,7 +66,7 @@ struct CpuOneDnn : Cpu {
             Cpu::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } else {
             if (m == 0 || n == 0) return;
-            if (k == 0 || m * n * k < small_gemm_volume) {
+            if (k == 0 || m == 1 || n == 1 || m * n * k < small_gemm_volume) {
                 Cpu::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
                 return;
             }
