@@ -9,12 +9,15 @@
 //
 // Results agree with Cpu's to float rounding (a different summation order), not bit for bit.
 //
-// Threads: dnnl_sgemm uses canary::num_threads() OpenMP threads (Debian builds oneDNN with GNU
-// OpenMP; the policy sets the calling thread's OpenMP thread count before the call when it
-// differs). Code that already runs GEMMs on several std::threads at once should cap each of them
-// to one GEMM thread with `canary::detail::onednn_gemm_thread_cap() = 1` in that thread (no
-// oversubscription). With more than one thread oneDNN may split the work differently, so results
-// at 1 and 2 threads can differ in the last bits.
+// Threads: a dnnl_sgemm of at least parallel_gemm_volume multiply-adds uses canary::num_threads()
+// OpenMP threads, smaller ones one thread (Debian builds oneDNN with GNU OpenMP; the policy sets
+// the calling thread's OpenMP thread count before the call when it differs). Code that already
+// runs GEMMs on several std::threads at once should cap each of them to one GEMM thread with
+// `canary::detail::onednn_gemm_thread_cap() = 1` in that thread (no oversubscription). With more
+// than one thread oneDNN may split the work differently, so results at 1 and 2 threads can differ
+// in the last bits. On a machine shared with other work, run with OMP_WAIT_POLICY=passive: GNU
+// OpenMP's default lets the idle GEMM thread spin after each call, which steals the core from
+// canary's single-threaded element-wise work and from other processes (docs/performance.md).
 #include <type_traits>
 
 #include <oneapi/dnnl/dnnl.h>
@@ -33,10 +36,11 @@ inline int& onednn_gemm_thread_cap() noexcept {
     thread_local int cap = 0;
     return cap;
 }
-/// Sets the calling thread's OpenMP thread count for oneDNN, only when it changes.
-inline void onednn_apply_threads() noexcept {
+/// Sets the calling thread's OpenMP thread count for oneDNN (`parallel`: may use more than one),
+/// only when it changes.
+inline void onednn_apply_threads(bool parallel) noexcept {
     thread_local int applied = -1;
-    int want = num_threads();
+    int want = parallel ? num_threads() : 1;
     if (const int cap = onednn_gemm_thread_cap(); cap > 0 && want > cap) want = cap;
     if (want != applied) {
         omp_set_num_threads(want);
@@ -56,6 +60,10 @@ struct CpuOneDnn : Cpu {
     /// oneDNN), the two are level between ~30k and ~60k, oneDNN wins from ~60k (1.25-1.45x); Eigen
     /// wins GEMV shapes even at 1 x 1024 x 256.
     static constexpr index small_gemm_volume = 32 * 1024;
+    /// Float GEMMs with fewer multiply-adds than this run on one thread even when
+    /// canary::num_threads() > 1 (a fork/join costs microseconds; 4M multiply-adds take ~20 us at
+    /// 200 GFLOP/s). Not tuned on an idle machine: a guard, not a measured optimum.
+    static constexpr index parallel_gemm_volume = index(1) << 22;
 
     /// Same contract as Cpu::gemm: C = alpha * op(A) * op(B) + beta * C, row-major, leading
     /// dimensions are row strides; beta == 0 overwrites C without reading it.
@@ -70,7 +78,7 @@ struct CpuOneDnn : Cpu {
                 Cpu::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
                 return;
             }
-            detail::onednn_apply_threads();
+            detail::onednn_apply_threads(m * n * k >= parallel_gemm_volume);
             const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b,
                                                 ldb, beta, c, ldc);
             // oneDNN checks the leading dimensions more strictly than Eigen needs (e.g. ld >= 1 for
