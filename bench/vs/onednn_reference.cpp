@@ -3,14 +3,16 @@
 // libopenblas-dev) and oneDNN dnnl_sgemm (Debian libdnnl-dev 2.6), and (2) W3 (LSTM(64 -> 256),
 // B = 64, T = 100, float32) with oneDNN's own LSTM primitives.
 //
-//   onednn_reference [--threads N] [--reps R] [--only sgemm|w3]
+//   onednn_reference [--threads N] [--reps R] [--only sgemm|w3|shapes]
 //
 // Prints
 //   SGEMM peak threads=<n> eigen_gflops=<a> openblas_gflops=<b> onednn_gflops=<c> peak_gflops=<max>
 //   W3 forward threads=<n> ms=<median>              (lstm_forward, forward_inference)
 //   W3 forward_backward threads=<n> ms=<median>     (forward_training + lstm_backward)
 // and, on stderr, the largest difference between oneDNN's W3 output and canary's LSTM on the same
-// weights and input.
+// weights and input. `--only shapes` (not run by bench/run_vs_libtorch) prints, for the GEMM shapes
+// the workloads use, Eigen's time (canary::Cpu::gemm) against dnnl_sgemm's, both alternated, best
+// of 7: the measurement behind CpuOneDnn::small_gemm_volume (docs/performance.md, "GEMM policy").
 //
 // SGEMM: C = A B, all 1024 x 1024 row-major, beta = 0; the three libraries are timed in turn within
 // each repetition (the machine is shared), median of R after 3 warm-up calls each. Threads: Eigen via
@@ -40,6 +42,7 @@
 #include <vector>
 
 #include "bench_timing.hpp"
+#include "canary/backend/onednn.hpp"
 #include "canary/canary.hpp"
 
 namespace {
@@ -220,6 +223,60 @@ void w3(int threads, int reps) {
     }
 }
 
+void gemm_shapes(int threads) {
+    struct Shape {
+        canary::index m, n, k;
+        bool ta, tb;
+        canary::index lda, ldb, ldc;  // 0: contiguous
+        const char* what;
+    };
+    const Shape shapes[] = {
+        {4, 32, 8, false, false, 0, 0, 0, ""},
+        {44, 32, 7, false, true, 0, 0, 0, "W2 GCN x W"},
+        {24, 24, 24, false, false, 0, 0, 0, ""},
+        {16, 64, 16, false, true, 0, 0, 0, ""},
+        {1, 256, 64, false, true, 0, 0, 0, "W1 batch-1 recurrence (GEMV)"},
+        {8, 96, 32, false, true, 0, 0, 0, "W2 GRU, batch 8"},
+        {32, 32, 32, false, false, 0, 0, 0, ""},
+        {60, 60, 16, false, true, 0, 0, 0, "Transformer Q K^T per head"},
+        {44, 32, 44, false, false, 0, 0, 0, "W2 A_norm H"},
+        {32, 128, 32, false, true, 0, 0, 0, ""},
+        {1, 1024, 256, false, true, 0, 0, 0, "GEMV"},
+        {64, 64, 64, false, false, 0, 0, 0, ""},
+        {256, 256, 64, false, true, 1920, 64, 7680, "W1 b256 recurrence (strided)"},
+        {64, 1024, 256, false, true, 25600, 256, 102400, "W3 recurrence (strided)"},
+        {6400, 1024, 64, false, true, 0, 0, 0, "W3 input projection"},
+    };
+    omp_set_num_threads(threads);
+    canary::set_num_threads(threads);
+    std::vector<float> a(std::size_t(1) << 23, 0.5f), b(std::size_t(1) << 23, 0.25f), c(std::size_t(1) << 23);
+    for (const auto& s : shapes) {
+        const canary::index lda = s.lda ? s.lda : (s.ta ? s.m : s.k), ldb = s.ldb ? s.ldb : (s.tb ? s.k : s.n),
+                            ldc = s.ldc ? s.ldc : s.n;
+        const double volume = double(s.m) * double(s.n) * double(s.k);
+        const int iters = int(std::max(5.0, 2e8 / (volume + 1000)));
+        double te = 1e30, td = 1e30;
+        for (int round = 0; round < 7; ++round) {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int i = 0; i < iters; ++i)
+                canary::Cpu::gemm<float>(s.ta, s.tb, s.m, s.n, s.k, 1.f, a.data(), lda, b.data(), ldb, 1.f, c.data(), ldc);
+            const auto t1 = std::chrono::steady_clock::now();
+            for (int i = 0; i < iters; ++i)
+                dnnl_sgemm(s.ta ? 'T' : 'N', s.tb ? 'T' : 'N', s.m, s.n, s.k, 1.f, a.data(), lda, b.data(), ldb, 1.f,
+                           c.data(), ldc);
+            const auto t2 = std::chrono::steady_clock::now();
+            te = std::min(te, std::chrono::duration<double, std::micro>(t1 - t0).count() / iters);
+            td = std::min(td, std::chrono::duration<double, std::micro>(t2 - t1).count() / iters);
+        }
+        std::printf("GEMM shape m=%ld n=%ld k=%ld ta=%d tb=%d volume=%.0f threads=%d eigen_us=%.3f onednn_us=%.3f "
+                    "eigen_over_onednn=%.2f policy=%s  # %s\n",
+                    long(s.m), long(s.n), long(s.k), int(s.ta), int(s.tb), volume, threads, te, td, te / td,
+                    (s.m == 1 || s.n == 1 || volume < double(canary::CpuOneDnn::small_gemm_volume)) ? "eigen" : "onednn",
+                    s.what);
+        std::fflush(stdout);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -233,5 +290,6 @@ int main(int argc, char** argv) {
     threads = std::max(threads, 1);
     if (only.empty() || only == "sgemm") sgemm_peak(threads, std::max(reps, 5));
     if (only.empty() || only == "w3") w3(threads, reps);
+    if (only == "shapes") gemm_shapes(threads);
     return 0;
 }
