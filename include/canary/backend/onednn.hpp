@@ -24,9 +24,14 @@
 
 #include "canary/backend/cpu.hpp"
 
-// From the OpenMP runtime that libdnnl uses (libgomp, linked by the canary::onednn target). Declared
-// here so that no OpenMP compile flag is needed: canary's code and Eigen stay single-threaded.
+// omp_set_num_threads comes from the OpenMP runtime that libdnnl uses (libgomp, linked by the
+// canary::onednn target). Only the declaration is needed, no OpenMP compile flag: canary's code and
+// Eigen stay single-threaded.
+#if __has_include(<omp.h>)
+#include <omp.h>
+#else
 extern "C" void omp_set_num_threads(int);
+#endif
 
 namespace canary {
 
