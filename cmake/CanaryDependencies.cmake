@@ -20,3 +20,21 @@ if(TARGET xgboost::xgboost)
 else()
   message(STATUS "canary: XGBoost not found (apt-get install libxgboost-dev): the random-forest baseline is skipped")
 endif()
+
+# Optional: oneDNN (Debian libdnnl-dev) for the CpuOneDnn backend policy (canary/backend/onednn.hpp),
+# whose float GEMM is dnnl_sgemm. Debian builds oneDNN with the GNU OpenMP runtime; the policy sets
+# its thread count with omp_set_num_threads, so libgomp is linked too (without -fopenmp: canary's
+# own code and Eigen stay single-threaded).
+option(CANARY_WITH_ONEDNN "Define canary::onednn when oneDNN (libdnnl-dev) is found" ON)
+if(CANARY_WITH_ONEDNN)
+  find_path(CANARY_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.h)
+  find_library(CANARY_DNNL_LIBRARY dnnl)
+  find_library(CANARY_GOMP_LIBRARY NAMES gomp libgomp.so.1 HINTS ${CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES})
+endif()
+if(CANARY_WITH_ONEDNN AND CANARY_DNNL_INCLUDE_DIR AND CANARY_DNNL_LIBRARY AND CANARY_GOMP_LIBRARY)
+  set(CANARY_ONEDNN_FOUND TRUE)
+  message(STATUS "canary: oneDNN found (${CANARY_DNNL_LIBRARY}): target canary::onednn (CpuOneDnn policy)")
+else()
+  set(CANARY_ONEDNN_FOUND FALSE)
+  message(STATUS "canary: oneDNN not used (apt-get install libdnnl-dev; CANARY_WITH_ONEDNN=ON): no canary::onednn target")
+endif()

@@ -3,14 +3,20 @@
 // warm-up, then the median of repeated runs. float32. Prints one line per row:
 //   <workload> <case> threads=<n> ms=<median>
 //
-//   canary_w1_w3 [--threads N] [--reps R]     (CANARY_THREADS=N also sets the thread count)
+//   canary_w1_w3 [--threads N] [--reps R] [--backend eigen|onednn] [--only W/case]
+//                                              (CANARY_THREADS=N also sets the thread count)
+//
+// --backend: the canary policy. eigen (default) = canary::Cpu, every GEMM by Eigen; onednn =
+// canary::CpuOneDnn (canary/backend/onednn.hpp), float GEMMs by oneDNN's dnnl_sgemm, with
+// "/onednn_gemm" appended to every case name (W3 forward/onednn_gemm ...).
 //
 // W1: input (B, 60, 16); infer_b1, infer_b256 (inference tape), train_b32 (forward, BCE with
 //     logits, backward, Adam 1e-3).
 // W3: LSTM(64 -> 256), B = 64, T = 100; forward (inference) and forward_backward (upstream
 //     gradient of ones, as y.sum().backward(); the input requires a gradient as in LibTorch).
-// Threads: canary::set_num_threads(n); with 2, the Bidirectional layer runs its two directions on
-// two threads (W1). W3 is one direction: its GEMMs are single-threaded Eigen (no OpenMP).
+// Threads: canary::set_num_threads(n). With 2, the Bidirectional layer runs its two directions on
+// two threads (W1) and large GEMMs outside it split their rows over two threads (Eigen policy) or
+// use two OpenMP threads (oneDNN policy); docs/performance.md, "Threading policy".
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +30,9 @@
 #include "canary/canary.hpp"
 #include "bench_timing.hpp"
 #include "canary/risk/cnn_bilstm_attention.hpp"
+#if defined(CANARY_HAVE_ONEDNN)
+#include "canary/backend/onednn.hpp"
+#endif
 
 using namespace canary;
 
@@ -33,34 +42,23 @@ using canary::bench::median_ms;
 
 inline std::vector<float> randn(std::size_t n, std::uint64_t seed) { return canary::bench::random_inputs(n, seed); }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    int threads = 1, reps = 30;
-    std::string only;  // --only <workload>/<case>: run one row (profiling)
-    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
-    for (int i = 1; i + 1 < argc; ++i) {
-        if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--only")) only = argv[++i];
-    }
-    threads = std::max(threads, 1);
-    set_num_threads(threads);
+template <class Bk>
+void run_all(int threads, int reps, const std::string& only, const char* suffix) {
     auto wanted = [&](const char* w, const char* c) { return only.empty() || only == std::string(w) + "/" + c; };
     auto time = [&](const char* w, const char* c, int warmup, int n, const std::function<void()>& fn) {
         if (!wanted(w, c)) return;
-        std::printf("%s %s threads=%d ms=%.4f\n", w, c, threads, median_ms(fn, warmup, n));
+        std::printf("%s %s%s threads=%d ms=%.4f\n", w, c, suffix, threads, median_ms(fn, warmup, n));
         std::fflush(stdout);
     };
 
     {  // W1
         constexpr canary::index T = 60, F = 16;
-        Model<risk::cnn_bilstm_attention<>> model(0);
+        Model<risk::cnn_bilstm_attention<>, float, Bk> model(0);
         Adam<float> adam(1e-3f);
         const auto x1 = randn(T * F, 1), x256 = randn(256 * T * F, 2), x32 = randn(32 * T * F, 3);
         std::vector<float> y32(32);
         for (std::size_t i = 0; i < y32.size(); ++i) y32[i] = i % 3 == 0 ? 1.f : 0.f;
-        Tape<float> infer(false);
+        Tape<float, Bk> infer(false);
         time("W1", "infer_b1", 20, reps * 10, [&] {
             infer.reset();
             model.forward(infer, infer.input(x1.data(), Shape{1, T, F}));
@@ -69,7 +67,7 @@ int main(int argc, char** argv) {
             infer.reset();
             model.forward(infer, infer.input(x256.data(), Shape{256, T, F}));
         });
-        Tape<float> train(true);
+        Tape<float, Bk> train(true);
         time("W1", "train_b32", 5, reps, [&] {
             train.reset();
             const Var<float> x = train.input(x32.data(), Shape{32, T, F});
@@ -91,20 +89,50 @@ int main(int argc, char** argv) {
     }
     {  // W3
         constexpr canary::index B = 64, T = 100, In = 64, H = 256;
-        Model<LSTM<In, H>> lstm(0);
+        Model<LSTM<In, H>, float, Bk> lstm(0);
         const auto x = randn(B * T * In, 4);
         const std::vector<float> ones(B * T * H, 1.f);
-        Tape<float> infer(false);
+        Tape<float, Bk> infer(false);
         time("W3", "forward", 2, reps, [&] {
             infer.reset();
             lstm.forward(infer, infer.input(x.data(), Shape{B, T, In}));
         });
-        Tape<float> train(true);
+        Tape<float, Bk> train(true);
         time("W3", "forward_backward", 2, reps, [&] {
             train.reset();
             const Var<float> xv = train.input(x.data(), Shape{B, T, In}, true);
             train.backward(lstm.forward(train, xv), ones.data());
         });
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int threads = 1, reps = 30;
+    std::string only, backend = "eigen";  // --only <workload>/<case>: run one row (profiling)
+    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--only")) only = argv[++i];
+        else if (!std::strcmp(argv[i], "--backend")) backend = argv[++i];
+    }
+    threads = std::max(threads, 1);
+    set_num_threads(threads);
+    if (backend == "eigen") run_all<Cpu>(threads, reps, only, "");
+#if defined(CANARY_HAVE_ONEDNN)
+    else if (backend == "onednn") run_all<CpuOneDnn>(threads, reps, only, "/onednn_gemm");
+#endif
+    else {
+        std::fprintf(stderr, "canary_w1_w3: backend '%s' is not available (eigen%s)\n", backend.c_str(),
+#if defined(CANARY_HAVE_ONEDNN)
+                     ", onednn"
+#else
+                     "; onednn needs libdnnl-dev"
+#endif
+        );
+        return 2;
     }
     return 0;
 }

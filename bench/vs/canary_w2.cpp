@@ -4,7 +4,8 @@
 //   W2 train_b8 threads=<n> ms=<median>
 //   W2 infer_b1 threads=<n> ms=<median>
 //
-//   canary_w2 [threads] [--threads N] [--reps R] [--csr]     (CANARY_THREADS=N also sets threads)
+//   canary_w2 [threads] [--threads N] [--reps R] [--csr] [--backend eigen|onednn]
+//                                                 (CANARY_THREADS=N also sets threads)
 //
 // W2: N = 44 nodes, F = 7, K = 5 graphs per sample; per graph GCNConv(7->32)+ReLU,
 // GCNConv(32->32)+ReLU, mean over nodes; GRU(32->32) over the K embeddings; Dense(32->16)+ReLU+
@@ -14,7 +15,9 @@
 // symmetric graphs of density ~0.36 plus self loops) is computed once outside the timed region and
 // shared by both GCN layers; --csr times the block-diagonal CSR path instead of the dense one.
 // Threads: canary::set_num_threads(n); with 2, the GCN aggregation splits the graphs of a batch
-// over two threads where the work is large enough (docs/performance.md, threading policy).
+// over two threads where the work is large enough (docs/performance.md, "Threading policy"); the
+// oneDNN policy's large GEMMs use that many threads.
+// --backend onednn: canary::CpuOneDnn (float GEMMs by dnnl_sgemm), case names get "/onednn_gemm".
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,6 +30,9 @@
 #include "canary/canary.hpp"
 #include "bench_timing.hpp"
 #include "canary/risk/srr.hpp"
+#if defined(CANARY_HAVE_ONEDNN)
+#include "canary/backend/onednn.hpp"
+#endif
 
 using namespace canary;
 
@@ -53,27 +59,17 @@ std::vector<float> random_graphs(canary::index graphs, canary::index n, std::uin
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    int threads = 1, reps = 30;
-    bool csr = false;
-    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--csr")) csr = true;
-        else if (i == 1) threads = std::atoi(argv[i]);
-    }
-    threads = std::max(threads, 1);
-    set_num_threads(threads);  // GCN aggregation splits the graphs of a batch over two threads
+template <class Bk>
+void run_all(int threads, int reps, bool csr, const char* suffix) {
     auto line = [&](const char* c, double ms) {
-        std::printf("W2 %s threads=%d ms=%.4f\n", c, threads, ms);
+        std::printf("W2 %s%s threads=%d ms=%.4f\n", c, suffix, threads, ms);
         std::fflush(stdout);
     };
 
     constexpr canary::index N = 44, F = 7, K = 5;
     using Net = risk::srr_temporal_gnn_paper_text<F>;
     static_assert(Net::param_count == 8193);
-    Model<Net> model(0);
+    Model<Net, float, Bk> model(0);
     Adam<float> adam(1e-3f);
     auto normalise = [&](const std::vector<float>& raw, canary::index graphs) {
         return csr ? NormalizedAdjacency<float>::csr_from_dense(raw.data(), graphs, N)
@@ -84,13 +80,13 @@ int main(int argc, char** argv) {
     std::vector<float> y8(8);
     for (std::size_t i = 0; i < y8.size(); ++i) y8[i] = i % 3 == 0 ? 1.f : 0.f;
 
-    Tape<float> infer(false);
+    Tape<float, Bk> infer(false);
     line("infer_b1", median_ms([&] {
              infer.reset();
              model.forward(infer, GraphSequenceBatch<float>{infer.input(x1.data(), Shape{1, K, N, F}), a1.view()});
          }, 20, reps * 10));
 
-    Tape<float> tape(true);
+    Tape<float, Bk> tape(true);
     line("train_b8", median_ms([&] {
              tape.reset();
              const Var<float> logits =
@@ -99,5 +95,29 @@ int main(int argc, char** argv) {
              tape.backward(loss);
              adam.step(model);
          }, 5, reps));
+}
+
+int main(int argc, char** argv) {
+    int threads = 1, reps = 30;
+    bool csr = false;
+    std::string backend = "eigen";
+    if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--backend") && i + 1 < argc) backend = argv[++i];
+        else if (!std::strcmp(argv[i], "--csr")) csr = true;
+        else if (i == 1) threads = std::atoi(argv[i]);
+    }
+    threads = std::max(threads, 1);
+    set_num_threads(threads);
+    if (backend == "eigen") run_all<Cpu>(threads, reps, csr, "");
+#if defined(CANARY_HAVE_ONEDNN)
+    else if (backend == "onednn") run_all<CpuOneDnn>(threads, reps, csr, "/onednn_gemm");
+#endif
+    else {
+        std::fprintf(stderr, "canary_w2: backend '%s' is not available\n", backend.c_str());
+        return 2;
+    }
     return 0;
 }
