@@ -42,6 +42,16 @@ TEST(Threading, ParallelInvokeRunsBothPartsAndRethrows) {
     EXPECT_FALSE(canary::in_parallel_part());
 }
 
+TEST(Threading, EveryPartRunsExactlyOnceWhoeverRunsIt) {
+    // Tiny parts: the caller often finishes before the worker wakes and takes the second part
+    // back; either way each part must run exactly once per call.
+    ThreadsScope two(2);
+    long first = 0, second = 0;
+    for (int i = 0; i < 20000; ++i) canary::parallel_invoke([&] { ++first; }, [&] { ++second; });
+    EXPECT_EQ(first, 20000);
+    EXPECT_EQ(second, 20000);
+}
+
 TEST(Threading, OneThreadRunsPartsInOrderOnTheCaller) {
     ThreadsScope one(1);
     std::vector<int> order;

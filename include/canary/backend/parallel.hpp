@@ -13,7 +13,9 @@
 //
 // The worker is created on first use (one heap allocation for the thread) and lives until exit;
 // a part is handed over through one atomic word: the caller spins briefly, then sleeps on
-// std::atomic::wait, so an idle worker costs nothing.
+// std::atomic::wait, so an idle worker costs nothing. A caller that finishes its own part before
+// the worker has started the other (the worker's core is busy with something else) runs the other
+// part itself, so a loaded machine costs at most the single-thread time.
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -77,8 +79,20 @@ public:
                 mine_failed = std::current_exception();
             }
         }
-        await(done);
-        state_.store(idle, std::memory_order_relaxed);
+        // If the worker has not picked the part up yet (its core is busy with other work), the
+        // caller takes it back and runs it itself: the parts are fixed, so the result is the same.
+        int expected = posted;
+        if (state_.compare_exchange_strong(expected, idle, std::memory_order_acq_rel)) {
+            PartScope scope;
+            try {
+                theirs();
+            } catch (...) {
+                failure_ = std::current_exception();
+            }
+        } else {
+            await(done);
+            state_.store(idle, std::memory_order_relaxed);
+        }
         if (mine_failed) std::rethrow_exception(mine_failed);
         if (failure_) std::rethrow_exception(failure_);
         return true;
@@ -93,7 +107,7 @@ public:
     }
 
 private:
-    enum : int { idle = 0, posted = 1, done = 2, stop = 3 };
+    enum : int { idle = 0, posted = 1, running = 2, done = 3, stop = 4 };
 
     struct PartScope {
         bool saved = parallel_part_flag();
@@ -125,6 +139,8 @@ private:
                 s = state_.load(std::memory_order_acquire);
             }
             if (s == stop) return;
+            // Claim the part; the caller may have taken it back in the meantime.
+            if (!state_.compare_exchange_strong(s, running, std::memory_order_acq_rel)) continue;
             try {
                 job_(job_arg_);
             } catch (...) {
