@@ -84,8 +84,11 @@ struct GruCell {
         T* h_prev = plan.h_prev;
         const T* zeros = plan.zeros;
 
-        for (index r = 0; r < rows; ++r) B::copy(w.b_ih.val, gate + r * G, G);
-        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(1), gate, G);
+        // beta = 0: the gate buffer is written once; b_ih joins in the step loop.
+        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(0), gate, G);
+        const T* b_ir = w.b_ih.val;
+        const T* b_iz = w.b_ih.val + H;
+        const T* b_in = w.b_ih.val + 2 * H;
 
         const index ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
         const T* b_hr = w.b_hh.val;
@@ -115,10 +118,10 @@ struct GruCell {
                 T* y = io.y + t * io.ldy + b * ldy;
                 CANARY_VECTORIZE
                 for (index j = 0; j < H; ++j) {
-                    const T r = math::sigmoid(gr[j] + hr[j] + b_hr[j]);
-                    const T z = math::sigmoid(gz[j] + hz[j] + b_hz[j]);
+                    const T r = math::sigmoid(gr[j] + b_ir[j] + hr[j] + b_hr[j]);
+                    const T z = math::sigmoid(gz[j] + b_iz[j] + hz[j] + b_hz[j]);
                     const T hn_j = hn[j] + b_hn[j];
-                    const T n = math::tanh(gn[j] + r * hn_j);
+                    const T n = math::tanh(gn[j] + b_in[j] + r * hn_j);
                     gr[j] = r;
                     gz[j] = z;
                     gn[j] = n;

@@ -43,6 +43,7 @@ struct LstmCell {
         T* dh = nullptr;  // dL/dh of the state the current step produced, via later steps
         T* dc = nullptr;
         T* bias_acc = nullptr;
+        T* bias = nullptr;  // b_ih + b_hh, added in the step loop
     };
 
     /// Takes every buffer the forward and backward passes need from the tape, so that forward()
@@ -53,6 +54,7 @@ struct LstmCell {
         Plan<T> p{w, io, reverse, grad};
         p.gate = tape.scratch(rows * G);
         p.cell = tape.scratch(rows * H);
+        p.bias = tape.scratch(G);
         // Only a recording pass keeps tanh(c_t) and the state each step read (h_{t-1}; h_{t+1} in
         // reverse) for the backward pass; inference reads h_{t-1} in place from the output.
         if (grad) {
@@ -91,13 +93,17 @@ struct LstmCell {
         T* h_prev = plan.h_prev;
         const T* zeros = plan.zeros;
 
-        // All input projections at once, both biases folded in.
-        for (index r = 0; r < rows; ++r) {
-            T* g = gate + r * G;
-            CANARY_VECTORIZE
-            for (index j = 0; j < G; ++j) g[j] = w.b_ih.val[j] + w.b_hh.val[j];
-        }
-        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(1), gate, G);
+        // All input projections at once (beta = 0: the gate buffer is written once, not filled
+        // with the biases first and read back; at W3's size it is 26 MB). The biases join in the
+        // step loop.
+        T* bias = plan.bias;
+        CANARY_VECTORIZE
+        for (index j = 0; j < G; ++j) bias[j] = w.b_ih.val[j] + w.b_hh.val[j];
+        const T* bi = bias;
+        const T* bf = bias + H;
+        const T* bg = bias + 2 * H;
+        const T* bo = bias + 3 * H;
+        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(0), gate, G);
 
         // The recurrence. Step t's rows are b * steps + t: a (batch, .) view with stride steps * width.
         const index ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
@@ -127,9 +133,10 @@ struct LstmCell {
                     T* y = io.y + t * io.ldy + b * ldy;
                     CANARY_VECTORIZE
                     for (index j = 0; j < H; ++j) {
-                        const T c_new = math::sigmoid(gf[j]) * cp[j] + math::sigmoid(gi[j]) * math::tanh(gg[j]);
+                        const T c_new = math::sigmoid(gf[j] + bf[j]) * cp[j] +
+                                        math::sigmoid(gi[j] + bi[j]) * math::tanh(gg[j] + bg[j]);
                         cn[j] = c_new;
-                        y[j] = math::sigmoid(go[j]) * math::tanh(c_new);
+                        y[j] = math::sigmoid(go[j] + bo[j]) * math::tanh(c_new);
                     }
                 }
             } else {
@@ -144,8 +151,8 @@ struct LstmCell {
                     T* y = io.y + t * io.ldy + b * ldy;
                     CANARY_VECTORIZE
                     for (index j = 0; j < H; ++j) {
-                        const T i = math::sigmoid(gi[j]), f = math::sigmoid(gf[j]), g = math::tanh(gg[j]),
-                                o = math::sigmoid(go[j]);
+                        const T i = math::sigmoid(gi[j] + bi[j]), f = math::sigmoid(gf[j] + bf[j]),
+                                g = math::tanh(gg[j] + bg[j]), o = math::sigmoid(go[j] + bo[j]);
                         const T c_new = f * cp[j] + i * g;
                         const T th = math::tanh(c_new);
                         gi[j] = i;
