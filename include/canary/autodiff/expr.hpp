@@ -394,12 +394,12 @@ void assign(const Var<T>& out, const X& x) {
     if constexpr (is_device_backend_v<B>) {
         if (rows > 0 && cols > 0)
             B::for_each_index(rows * cols, expr::AssignBody<std::remove_cvref_t<decltype(r)>, T>{r, out.val, out.ld, cols});
-        return;
-    }
-    for (index i = 0; i < rows; ++i) {
-        T* o = out.val + i * out.ld;
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) o[j] = r.value(i, j);
+    } else {
+        for (index i = 0; i < rows; ++i) {
+            T* o = out.val + i * out.ld;
+            CANARY_VECTORIZE
+            for (index j = 0; j < cols; ++j) o[j] = r.value(i, j);
+        }
     }
 }
 
@@ -414,17 +414,17 @@ void backprop(const E& e_unresolved, const T* g, index ldg, T* sink) {
         const auto e = e_unresolved.resolved(rows, nullptr);
         if (rows > 0 && cols > 0)
             B::for_each_index(rows * cols, expr::BackpropBody<std::remove_cvref_t<decltype(e)>, T>{e, g, ldg, cols});
-        return;
-    }
-    const auto e = e_unresolved.resolved(rows, sink);
-    for (index i = 0; i < rows; ++i) {
-        const T* gi = g + i * ldg;
-        if constexpr (E::reduces) {
-            // Some adjoint is a sum along the row: iterations are dependent, no vectorisation hint.
-            for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
-        } else {
-            CANARY_VECTORIZE
-            for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
+    } else {
+        const auto e = e_unresolved.resolved(rows, sink);
+        for (index i = 0; i < rows; ++i) {
+            const T* gi = g + i * ldg;
+            if constexpr (E::reduces) {
+                // Some adjoint is a sum along the row: iterations are dependent, no vectorisation hint.
+                for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
+            } else {
+                CANARY_VECTORIZE
+                for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
+            }
         }
     }
 }

@@ -103,11 +103,10 @@ public:
         require_grad(out);
         if constexpr (is_device_backend_v<Backend>) {
             for (index r = 0; r < out.rows(); ++r) Backend::fill(out.adj + r * out.ld, out.cols(), T(1));
-            run_backward();
-            return;
+        } else {
+            for (index r = 0; r < out.rows(); ++r)
+                for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = T(1);
         }
-        for (index r = 0; r < out.rows(); ++r)
-            for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = T(1);
         run_backward();
     }
     /// Runs the reverse pass from `out` with an upstream gradient (row-major, out.numel() values;
@@ -117,11 +116,10 @@ public:
         if constexpr (is_device_backend_v<Backend>) {
             for (index r = 0; r < out.rows(); ++r)
                 Backend::to_device(seed + r * out.cols(), out.adj + r * out.ld, out.cols());
-            run_backward();
-            return;
+        } else {
+            for (index r = 0; r < out.rows(); ++r)
+                for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = seed[r * out.cols() + c];
         }
-        for (index r = 0; r < out.rows(); ++r)
-            for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = seed[r * out.cols() + c];
         run_backward();
     }
 
