@@ -12,7 +12,10 @@
 #include "canary/autodiff/ops.hpp"
 #include "canary/backend/cuda.hpp"
 #include "canary/layers/activations.hpp"
+#include "canary/layers/bidirectional.hpp"
 #include "canary/layers/dense.hpp"
+#include "canary/layers/gru.hpp"
+#include "canary/layers/lstm.hpp"
 #include "canary/model/model.hpp"
 #include "canary/model/sequential.hpp"
 #include "canary/train/losses.hpp"
@@ -276,4 +279,37 @@ TEST(CudaTraining, AdamOnTheDeviceFollowsTheCpuLossCurve) {
     std::vector<float> w(Mlp::param_count);
     Cuda::to_host(gm.parameters(), w.data(), Mlp::param_count);
     expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Mlp::param_count), w, 1e-3f, "weights after training");
+}
+
+namespace {
+/// A layer on both backends from the same seed: output, input gradient and parameter gradients.
+template <class Net>
+void compare_layer(idx batch, idx steps, const std::string& what, float tol = 1e-4f) {
+    canary::Model<Net, float, Cpu> cm(4);
+    canary::Model<Net, float, Cuda> gm(4);
+    Tape<float, Cpu> ct;
+    Tape<float, Cuda> gt;
+    const auto x = random_values(batch * steps * Net::in_width, 8);
+    auto cx = ct.input(x.data(), Shape{batch, steps, Net::in_width}, true);
+    auto gx = gt.input(x.data(), Shape{batch, steps, Net::in_width}, true);
+    auto co = cm.forward(ct, cx);
+    auto go = gm.forward(gt, gx);
+    expect_close(host_copy(co), download(go), tol, what + " forward");
+    const auto g = random_values(co.numel(), 9);
+    ct.backward(co, g.data());
+    gt.backward(go, g.data());
+    expect_close(host_copy(cx, true), download(gx, true), tol, what + " input gradient");
+    std::vector<float> pg(Net::param_count);
+    Cuda::to_host(gm.gradients(), pg.data(), Net::param_count);
+    expect_close(std::vector<float>(cm.gradients(), cm.gradients() + Net::param_count), pg, tol, what + " parameter gradients");
+}
+}  // namespace
+
+TEST(CudaLayers, RecurrentLayersMatchCpu) {
+    CANARY_REQUIRE_GPU();
+    compare_layer<canary::LSTM<16, 32>>(8, 20, "LSTM");
+    compare_layer<canary::LSTM<16, 32, 2>>(4, 10, "stacked LSTM");
+    compare_layer<canary::GRU<7, 32>>(8, 20, "GRU");
+    compare_layer<canary::Bidirectional<canary::LSTM<32, 64>>>(4, 30, "BiLSTM (W1 shape)");
+    compare_layer<canary::Bidirectional<canary::GRU<8, 16>>>(4, 10, "BiGRU");
 }

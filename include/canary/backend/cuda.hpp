@@ -21,8 +21,10 @@
 
 #include "canary/backend/cpu.hpp"
 #include "canary/backend/cuda/runtime.hpp"
+#include "canary/backend/device_ops.hpp"
 #include "canary/backend/kernels.hpp"
 #include "canary/core/hd.hpp"
+#include "canary/layers/recurrent_generic.hpp"
 
 namespace canary {
 
@@ -51,7 +53,24 @@ void launch(index n, const F& body, const char* what, const char* file, int line
     if (e != cudaSuccess) detail::throw_runtime(e, what, file, line);
 }
 
-struct device_ops;  // the device implementations of the tape operations (canary/backend/cuda/ops.cuh)
+inline constexpr int reduce_threads = 256;
+
+/// out[0] = (sum over k in [0, n) of f(k)) / divisor, by ONE block: a fixed summation tree, so
+/// the result is the same on every run (deterministic, unlike atomics). Meant for losses and
+/// scalar sums (n up to about a million); wide parallel reductions use column or row bodies.
+template <class T, class F>
+__global__ void reduce_kernel(index n, F f, T divisor, T* out) {
+    __shared__ T partial[reduce_threads];
+    T acc = T(0);
+    for (index k = threadIdx.x; k < n; k += reduce_threads) acc += f(k);
+    partial[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = reduce_threads / 2; s > 0; s >>= 1) {
+        if (static_cast<int>(threadIdx.x) < s) partial[threadIdx.x] += partial[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = partial[0] / divisor;
+}
 
 }  // namespace cuda
 
@@ -62,7 +81,7 @@ struct Cuda {
     static constexpr const char* name = "cuda";
     static constexpr bool on_device = true;
     /// The device implementations operations dispatch to (B::device::sum(tape, x), ...).
-    using device = cuda::device_ops;
+    using device = device_ops;
 
     /// C = alpha op(A) op(B) + beta C in row-major terms (the contract of Cpu::gemm). cuBLAS is
     /// column-major: a row-major (r x c) matrix with stride ld is its column-major transpose with
@@ -121,6 +140,15 @@ struct Cuda {
     }
     static void synchronize() { cuda::synchronize(); }
 
+    /// out[0] = (sum of f(k) for k in [0, n)) / divisor, out a device pointer; deterministic.
+    template <class T, class F>
+    static void reduce(index n, const F& f, T divisor, T* out) {
+        static_assert(std::is_trivially_copyable_v<F>, "canary::Cuda::reduce: the body must be trivially copyable");
+        cuda::reduce_kernel<T><<<1, cuda::reduce_threads>>>(n, f, divisor, out);
+        const cudaError_t e = cudaGetLastError();
+        if (e != cudaSuccess) cuda::detail::throw_runtime(e, "canary::Cuda::reduce kernel launch", __FILE__, __LINE__);
+    }
+
     /// One kernel running body(i) for i in [0, n) (grid-stride); the device side of
     /// Cpu::for_each_index, with the same requirement that iterations be independent.
     template <class F>
@@ -130,5 +158,3 @@ struct Cuda {
 };
 
 }  // namespace canary
-
-#include "canary/backend/cuda/ops.cuh"

@@ -32,6 +32,19 @@ struct Scale {
     CANARY_HD void operator()(index k) const { p[k] *= s; }
 };
 
+/// dst(i, j) = value for a (rows, cols) strided view; k runs over rows * cols.
+template <class T>
+struct FillMatrix {
+    T* dst;
+    index ldd;
+    index cols;
+    T value;
+    CANARY_HD void operator()(index k) const {
+        const index i = k / cols, j = k - (k / cols) * cols;
+        dst[i * ldd + j] = value;
+    }
+};
+
 /// dst(i, j) = src(i, j), or += with accumulate; k runs over rows * cols.
 template <class T>
 struct CopyMatrix {
@@ -58,6 +71,36 @@ struct BroadcastRow {
     CANARY_HD void operator()(index k) const {
         const index i = k / cols, j = k - (k / cols) * cols;
         dst[i * ldd + j] = row[j];
+    }
+};
+
+/// For column j of a contiguous (rows, cols) block: acc = its sum over rows (in order), then
+/// first[j] += acc and second[j] += acc where given (the two bias gradients of a recurrent cell).
+template <class T>
+struct ColumnSumsInto {
+    const T* m;
+    index rows;
+    index cols;
+    T* first;
+    T* second;
+    CANARY_HD void operator()(index j) const {
+        T acc = T(0);
+        for (index r = 0; r < rows; ++r) acc += m[r * cols + j];
+        if (first) first[j] += acc;
+        if (second) second[j] += acc;
+    }
+};
+
+/// dst[k] = a[j] + b[j] with j = k mod cols (both biases of an LSTM folded into each gate row).
+template <class T>
+struct SumOfRows {
+    const T* a;
+    const T* b;
+    T* dst;
+    index cols;
+    CANARY_HD void operator()(index k) const {
+        const index j = k - (k / cols) * cols;
+        dst[k] = a[j] + b[j];
     }
 };
 

@@ -162,6 +162,17 @@ void add_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, inde
     }
 }
 
+/// The backend-generic implementation of a cell (canary/layers/recurrent_generic.hpp, which the
+/// device policies' headers include): device backends run it, the CPU keeps Cell::run.
+template <class Cell>
+struct GenericCell;
+
+template <class Cell, class T, class B>
+void run_cell(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+    if constexpr (is_device_backend_v<B>) GenericCell<Cell>::run(tape, w, io, reverse, grad);
+    else Cell::run(tape, w, io, reverse, grad);
+}
+
 }  // namespace detail
 
 /// A stack of `Layers` recurrent layers with `Directions` (1 or 2) directions each, computed by
@@ -296,7 +307,7 @@ struct RecurrentStack {
                     io.cn = result.state.c.val + state_offset;
                     io.dcn = result.state.c.adj ? result.state.c.adj + state_offset : nullptr;
                 }
-                Cell::run(tape, w, io, /*reverse=*/d == 1, grad);
+                detail::run_cell<Cell>(tape, w, io, /*reverse=*/d == 1, grad);
             }
             layer_in = out;
         }

@@ -1,41 +1,21 @@
 #pragma once
-// Device implementations of the tape operations (canary/autodiff/ops.hpp, train/losses.hpp) for
-// the CUDA policy. Each mirrors its CPU operation: same result shape, same adjoint formula, the
-// same kernel bodies (canary/backend/kernels.hpp) where the CPU test can run them too. Included by
-// canary/backend/cuda.hpp only (nvcc).
+// The device implementations of the tape operations (canary/autodiff/ops.hpp, train/losses.hpp),
+// written once for every device policy: they touch memory only through the policy's static
+// interface (B::gemm, B::zero, B::copy, B::for_each_index with the bodies of
+// canary/backend/kernels.hpp, and B::reduce for a deterministic sum). A device policy names this
+// struct as its `device` member; operations dispatch to it with `if constexpr
+// (is_device_backend_v<B>)`. Each mirrors its CPU operation: same result shape, same adjoint
+// formula. Nothing here includes a CUDA header, so the host test policy of
+// tests/backend/device_path_test.cpp runs this very code on the CPU.
 #include <string>
 
 #include "canary/autodiff/expr.hpp"
 #include "canary/autodiff/tape.hpp"
 #include "canary/backend/kernels.hpp"
 
-namespace canary::cuda {
+namespace canary {
 
-inline constexpr int reduce_threads = 256;
-
-/// out[0] = (sum over k in [0, n) of f(k)) / divisor, by ONE block: a fixed summation tree, so
-/// the result is the same on every run (deterministic, unlike atomics).
-template <class T, class F>
-__global__ void reduce_kernel(index n, F f, T divisor, T* out) {
-    __shared__ T partial[reduce_threads];
-    T acc = T(0);
-    for (index k = threadIdx.x; k < n; k += reduce_threads) acc += f(k);
-    partial[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = reduce_threads / 2; s > 0; s >>= 1) {
-        if (static_cast<int>(threadIdx.x) < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) out[0] = partial[0] / divisor;
-}
-
-template <class T, class F>
-void reduce(index n, const F& f, T divisor, T* out, const char* what) {
-    reduce_kernel<T><<<1, reduce_threads>>>(n, f, divisor, out);
-    const cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess) detail::throw_runtime(e, what, __FILE__, __LINE__);
-}
-
+namespace kernels {
 /// Element k of a (rows, cols) strided view.
 template <class T>
 struct ElementAt {
@@ -62,18 +42,17 @@ struct LossAt {
         return f.value(x[i * ldx + j], y[i * ldy + j]);
     }
 };
-
-#define CANARY_CUDA_LAUNCH(n, body) ::canary::cuda::launch((n), (body), #body, __FILE__, __LINE__)
+}  // namespace kernels
 
 struct device_ops {
     template <class T, class B>
     static Var<T> sum(Tape<T, B>& tape, const Var<T>& x) {
         const bool grad = tape.recording() && x.requires_grad();
         Var<T> s = tape.make(Shape{1}, grad);
-        reduce(x.numel(), ElementAt<T>{x.val, x.ld, x.cols()}, T(1), s.val, "canary::sum reduce kernel launch");
+        B::reduce(x.numel(), kernels::ElementAt<T>{x.val, x.ld, x.cols()}, T(1), s.val);
         if (grad) {
             tape.record([x, s] {
-                CANARY_CUDA_LAUNCH(x.numel(), (kernels::AddScalar<T>{s.adj, x.adj, x.ld, x.cols()}));
+                B::for_each_index(x.numel(), kernels::AddScalar<T>{s.adj, x.adj, x.ld, x.cols()});
             });
         }
         return s;
@@ -84,10 +63,10 @@ struct device_ops {
         const bool grad = tape.recording() && x.requires_grad();
         const index C = x.cols();
         Var<T> s = tape.zeros(Shape{1, C}, grad);
-        CANARY_CUDA_LAUNCH(C, (kernels::ColumnSums<T>{x.val, x.ld, x.rows(), s.val}));
+        B::for_each_index(C, kernels::ColumnSums<T>{x.val, x.ld, x.rows(), s.val});
         if (grad) {
             tape.record([x, s, C] {
-                CANARY_CUDA_LAUNCH(x.rows() * C, (kernels::AddRow<T>{s.adj, x.adj, x.ld, C}));
+                B::for_each_index(x.rows() * C, kernels::AddRow<T>{s.adj, x.adj, x.ld, C});
             });
         }
         return s;
@@ -97,10 +76,10 @@ struct device_ops {
     static Var<T> sum_cols(Tape<T, B>& tape, const Var<T>& x) {
         const bool grad = tape.recording() && x.requires_grad();
         Var<T> s = tape.make(Shape{x.rows(), 1}, grad);
-        CANARY_CUDA_LAUNCH(x.rows(), (kernels::RowSums<T>{x.val, x.ld, x.cols(), s.val, 1}));
+        B::for_each_index(x.rows(), kernels::RowSums<T>{x.val, x.ld, x.cols(), s.val, 1});
         if (grad) {
             tape.record([x, s] {
-                CANARY_CUDA_LAUNCH(x.numel(), (kernels::AddPerRow<T>{s.adj, 1, x.adj, x.ld, x.cols()}));
+                B::for_each_index(x.numel(), kernels::AddPerRow<T>{s.adj, 1, x.adj, x.ld, x.cols()});
             });
         }
         return s;
@@ -115,13 +94,13 @@ struct device_ops {
         const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || (has_bias && b.requires_grad()));
         const index rows = x.rows();
         Var<T> y = tape.make(x.contiguous() ? x.shape.with_width(out) : Shape{rows, out}, grad);
-        if (has_bias) CANARY_CUDA_LAUNCH(rows * out, (kernels::BroadcastRow<T>{b.val, y.val, y.ld, out}));
+        if (has_bias) B::for_each_index(rows * out, kernels::BroadcastRow<T>{b.val, y.val, y.ld, out});
         B::gemm(false, true, rows, out, in, T(1), x.val, x.ld, w.val, w.ld, has_bias ? T(1) : T(0), y.val, y.ld);
         if (grad) {
             tape.record([x, w, b, y, rows, in, out, has_bias] {
                 if (x.adj) B::gemm(false, false, rows, in, out, T(1), y.adj, y.ld, w.val, w.ld, T(1), x.adj, x.ld);
                 if (w.adj) B::gemm(true, false, out, in, rows, T(1), y.adj, y.ld, x.val, x.ld, T(1), w.adj, w.ld);
-                if (has_bias && b.adj) CANARY_CUDA_LAUNCH(out, (kernels::ColumnSums<T>{y.adj, y.ld, rows, b.adj}));
+                if (has_bias && b.adj) B::for_each_index(out, kernels::ColumnSums<T>{y.adj, y.ld, rows, b.adj});
             });
         }
         return y;
@@ -133,12 +112,12 @@ struct device_ops {
         const index ca = a.cols(), cb = b.cols(), rows = a.rows();
         Shape shape = (a.contiguous() && a.shape.rank() >= 2) ? a.shape.with_width(ca + cb) : Shape{rows, ca + cb};
         Var<T> y = tape.make(shape, grad);
-        CANARY_CUDA_LAUNCH(rows * ca, (kernels::CopyMatrix<T>{a.val, a.ld, y.val, y.ld, ca, false}));
-        CANARY_CUDA_LAUNCH(rows * cb, (kernels::CopyMatrix<T>{b.val, b.ld, y.val + ca, y.ld, cb, false}));
+        B::for_each_index(rows * ca, kernels::CopyMatrix<T>{a.val, a.ld, y.val, y.ld, ca, false});
+        B::for_each_index(rows * cb, kernels::CopyMatrix<T>{b.val, b.ld, y.val + ca, y.ld, cb, false});
         if (grad) {
             tape.record([a, b, y, ca, cb, rows] {
-                if (a.adj) CANARY_CUDA_LAUNCH(rows * ca, (kernels::CopyMatrix<T>{y.adj, y.ld, a.adj, a.ld, ca, true}));
-                if (b.adj) CANARY_CUDA_LAUNCH(rows * cb, (kernels::CopyMatrix<T>{y.adj + ca, y.ld, b.adj, b.ld, cb, true}));
+                if (a.adj) B::for_each_index(rows * ca, kernels::CopyMatrix<T>{y.adj, y.ld, a.adj, a.ld, ca, true});
+                if (b.adj) B::for_each_index(rows * cb, kernels::CopyMatrix<T>{y.adj + ca, y.ld, b.adj, b.ld, cb, true});
             });
         }
         return y;
@@ -150,10 +129,10 @@ struct device_ops {
         const bool grad = tape.recording() && x.requires_grad();
         Var<T> y = tape.make(x.contiguous() ? x.shape : Shape{x.rows(), x.cols()}, grad);
         const index C = x.cols();
-        CANARY_CUDA_LAUNCH(x.rows(), (kernels::SoftmaxRows<T>{x.val, x.ld, y.val, y.ld, C}));
+        B::for_each_index(x.rows(), kernels::SoftmaxRows<T>{x.val, x.ld, y.val, y.ld, C});
         if (grad) {
             tape.record([x, y, C] {
-                CANARY_CUDA_LAUNCH(x.rows(), (kernels::SoftmaxRowsBackward<T>{y.val, y.adj, y.ld, x.adj, x.ld, C}));
+                B::for_each_index(x.rows(), kernels::SoftmaxRowsBackward<T>{y.val, y.adj, y.ld, x.adj, x.ld, C});
             });
         }
         return y;
@@ -166,17 +145,17 @@ struct device_ops {
         const index n = pred.numel();
         const bool grad = tape.recording() && pred.requires_grad();
         Var<T> loss = tape.make(Shape{1}, grad);
-        reduce(n, LossAt<T, F>{f, pred.val, pred.ld, target.val, target.ld, pred.cols()}, static_cast<T>(n), loss.val,
-               "canary loss reduce kernel launch");
+        B::reduce(n, kernels::LossAt<T, F>{f, pred.val, pred.ld, target.val, target.ld, pred.cols()}, static_cast<T>(n),
+                  loss.val);
         if (grad) {
             tape.record([pred, target, loss, n, f] {
-                CANARY_CUDA_LAUNCH(n, (kernels::ElementwiseLossBackward<T, F>{f, pred.val, pred.ld, target.val, target.ld,
+                B::for_each_index(n, kernels::ElementwiseLossBackward<T, F>{f, pred.val, pred.ld, target.val, target.ld,
                                                                               pred.adj, loss.adj, static_cast<T>(n),
-                                                                              pred.cols()}));
+                                                                              pred.cols()});
             });
         }
         return loss;
     }
 };
 
-}  // namespace canary::cuda
+}  // namespace canary

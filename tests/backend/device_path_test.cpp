@@ -1,0 +1,200 @@
+// The device code path, run on the host. `HostDevice` is a test policy that declares itself a
+// device backend but keeps host memory and Cpu's GEMM: every operation then takes the branch the
+// CUDA policy takes (canary/backend/device_ops.hpp, the generic recurrent cells, the expression
+// kernel bodies, the device Adam), with kernels run as sequential loops. Comparing with the Cpu
+// policy checks the device algorithms here, without a GPU; tests/cuda checks the launches on one.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "canary/autodiff/ops.hpp"
+#include "canary/backend/device_ops.hpp"
+#include "canary/layers/activations.hpp"
+#include "canary/layers/bidirectional.hpp"
+#include "canary/layers/dense.hpp"
+#include "canary/layers/gru.hpp"
+#include "canary/layers/lstm.hpp"
+#include "canary/layers/recurrent_generic.hpp"
+#include "canary/model/model.hpp"
+#include "canary/model/sequential.hpp"
+#include "canary/train/losses.hpp"
+#include "canary/train/optimizers.hpp"
+
+using canary::Cpu;
+using canary::Shape;
+using canary::Tape;
+using canary::Var;
+using idx = canary::index;
+
+namespace {
+
+/// A device policy in everything but memory: dispatches like canary::Cuda, runs on the host.
+struct HostDevice : Cpu {
+    static constexpr const char* name = "host-device";
+    static constexpr bool on_device = true;
+    using device = canary::device_ops;
+    template <class T>
+    static void to_device(const T* host, T* dev, idx n) {
+        if (n > 0) std::memcpy(dev, host, sizeof(T) * static_cast<std::size_t>(n));
+    }
+    template <class T>
+    static void to_host(const T* dev, T* host, idx n) {
+        if (n > 0) std::memcpy(host, dev, sizeof(T) * static_cast<std::size_t>(n));
+    }
+    /// Kernels as plain in-order loops (no independence hint: on the device the accumulations of
+    /// broadcast adjoints are atomic, here they are sequential).
+    template <class F>
+    static void for_each_index(idx n, const F& body) {
+        for (idx i = 0; i < n; ++i) body(i);
+    }
+    template <class T, class F>
+    static void reduce(idx n, const F& f, T divisor, T* out) {
+        T acc = T(0);
+        for (idx k = 0; k < n; ++k) acc += f(k);
+        out[0] = acc / divisor;
+    }
+};
+static_assert(canary::is_device_backend_v<HostDevice> && !canary::is_device_backend_v<Cpu>);
+
+std::vector<float> random_values(idx n, unsigned seed, float lo = -1.5f, float hi = 1.5f) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(static_cast<std::size_t>(n));
+    for (auto& x : v) x = d(gen);
+    return v;
+}
+std::vector<float> values(const Var<float>& v, bool adjoint = false) {
+    std::vector<float> out;
+    for (idx r = 0; r < v.rows(); ++r)
+        for (idx c = 0; c < v.cols(); ++c) out.push_back(adjoint ? v.grad(r, c) : v(r, c));
+    return out;
+}
+void expect_close(const std::vector<float>& a, const std::vector<float>& b, const std::string& what, float tol = 1e-6f) {
+    ASSERT_EQ(a.size(), b.size()) << what;
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], tol * (1.0f + std::abs(a[i]))) << what << " at " << i;
+}
+
+template <class Build>
+void compare(const std::vector<Shape>& shapes, Build build, const std::string& what) {
+    Tape<float, Cpu> ct;
+    Tape<float, HostDevice> dt;
+    std::vector<Var<float>> ci, di;
+    unsigned seed = 3;
+    for (const Shape& s : shapes) {
+        const auto v = random_values(s.numel(), seed++);
+        ci.push_back(ct.input(v.data(), s, true));
+        di.push_back(dt.input(v.data(), s, true));
+    }
+    const Var<float> co = build(ct, ci), dout = build(dt, di);
+    expect_close(values(co), values(dout), what + " forward");
+    const auto g = random_values(co.numel(), 77);
+    ct.backward(co, g.data());
+    dt.backward(dout, g.data());
+    for (std::size_t i = 0; i < ci.size(); ++i) expect_close(values(ci[i], true), values(di[i], true), what + " gradient " + std::to_string(i));
+}
+
+}  // namespace
+
+TEST(DevicePath, ExpressionsAndOperations) {
+    compare({Shape{7, 5}, Shape{1, 5}, Shape{7, 1}},
+            [](auto& t, const auto& v) { return eval(t, tanh(v[0]) * exp(v[1]) + sigmoid(v[0]) * canary::per_row(v[2])); },
+            "expression");
+    compare({Shape{7, 5}}, [](auto& t, const auto& v) { return canary::mean(t, v[0]); }, "mean");
+    compare({Shape{7, 5}}, [](auto& t, const auto& v) { return canary::sum_rows(t, v[0]); }, "sum_rows");
+    compare({Shape{7, 5}}, [](auto& t, const auto& v) { return canary::sum_cols(t, v[0]); }, "sum_cols");
+    compare({Shape{7, 5}}, [](auto& t, const auto& v) { return canary::softmax(t, v[0]); }, "softmax");
+    compare({Shape{7, 5}, Shape{7, 2}}, [](auto& t, const auto& v) { return canary::concat_cols(t, v[0], v[1]); }, "concat");
+    compare({Shape{2, 3, 5}, Shape{4, 5}, Shape{4}}, [](auto& t, const auto& v) { return canary::linear(t, v[0], v[1], v[2]); },
+            "linear");
+}
+
+namespace {
+template <class Net>
+void compare_model(idx batch, idx steps, const std::string& what, float tol = 1e-5f) {
+    canary::Model<Net, float, Cpu> cm(4);
+    canary::Model<Net, float, HostDevice> dm(4);
+    Tape<float, Cpu> ct;
+    Tape<float, HostDevice> dt;
+    const auto x = random_values(batch * steps * Net::in_width, 8);
+    const Shape s = steps > 0 ? Shape{batch, steps, Net::in_width} : Shape{batch, Net::in_width};
+    auto cx = ct.input(x.data(), s, true);
+    auto dx = dt.input(x.data(), s, true);
+    auto co = cm.forward(ct, cx);
+    auto dout = dm.forward(dt, dx);
+    expect_close(values(co), values(dout), what + " forward", tol);
+    const auto g = random_values(co.numel(), 9);
+    ct.backward(co, g.data());
+    dt.backward(dout, g.data());
+    expect_close(values(cx, true), values(dx, true), what + " input gradient", tol);
+    expect_close(std::vector<float>(cm.gradients(), cm.gradients() + Net::param_count),
+                 std::vector<float>(dm.gradients(), dm.gradients() + Net::param_count), what + " parameter gradients", tol);
+}
+}  // namespace
+
+TEST(DevicePath, RecurrentLayers) {
+    compare_model<canary::LSTM<5, 8>>(3, 6, "LSTM");
+    compare_model<canary::LSTM<5, 8, 2>>(3, 4, "stacked LSTM");
+    compare_model<canary::GRU<5, 8>>(3, 6, "GRU");
+    compare_model<canary::Bidirectional<canary::LSTM<5, 8>>>(2, 5, "BiLSTM");
+    compare_model<canary::Bidirectional<canary::GRU<5, 8>>>(2, 5, "BiGRU");
+}
+
+TEST(DevicePath, RecurrentInitialStatesAndInference) {
+    using Net = canary::LSTM<4, 6>;
+    canary::Model<Net, float, Cpu> cm(2);
+    canary::Model<Net, float, HostDevice> dm(2);
+    Tape<float, Cpu> ct;
+    Tape<float, HostDevice> dt;
+    const auto x = random_values(2 * 3 * 4, 1), h0 = random_values(12, 2), c0 = random_values(12, 3);
+    auto run = [&](auto& m, auto& t) {
+        auto xv = t.input(x.data(), Shape{2, 3, 4}, true);
+        auto hv = t.input(h0.data(), Shape{1, 2, 6}, true);
+        auto cv = t.input(c0.data(), Shape{1, 2, 6}, true);
+        auto out = m.forward(t, canary::with_state(xv, {hv, cv}));
+        auto y = concat_cols(t, out.sequence.reshaped(Shape{1, 36}), concat_cols(t, out.state.h.reshaped(Shape{1, 12}),
+                                                                                out.state.c.reshaped(Shape{1, 12})));
+        const auto g = random_values(y.numel(), 4);
+        t.backward(y, g.data());
+        std::vector<float> all = values(y);
+        for (const auto& v : {xv, hv, cv}) {
+            const auto a = values(v, true);
+            all.insert(all.end(), a.begin(), a.end());
+        }
+        return all;
+    };
+    expect_close(run(cm, ct), run(dm, dt), "LSTM with states");
+    Tape<float, Cpu> ci(false);
+    Tape<float, HostDevice> di(false);
+    auto co = cm.forward(ci, ci.input(x.data(), Shape{2, 3, 4}));
+    auto dout = dm.forward(di, di.input(x.data(), Shape{2, 3, 4}));
+    expect_close(values(co), values(dout), "LSTM inference");
+}
+
+TEST(DevicePath, MlpTrainingWithAdamFollowsCpu) {
+    using Net = canary::Sequential<canary::Dense<6, 16>, canary::ReLU, canary::Dense<16, 8>, canary::Tanh, canary::Dense<8, 1>>;
+    canary::Model<Net, float, Cpu> cm(5);
+    canary::Model<Net, float, HostDevice> dm(5);
+    canary::Adam<float> co(1e-2f), dopt(1e-2f);
+    Tape<float, Cpu> ct;
+    Tape<float, HostDevice> dt;
+    for (int s = 0; s < 20; ++s) {
+        const auto x = random_values(32 * 6, 100 + static_cast<unsigned>(s));
+        std::vector<float> y(32);
+        for (int i = 0; i < 32; ++i) y[static_cast<std::size_t>(i)] = x[static_cast<std::size_t>(6 * i)] > 0 ? 1.0f : 0.0f;
+        auto step = [&](auto& m, auto& t, auto& opt) {
+            t.reset();
+            auto loss = canary::bce_with_logits(t, m.forward(t, t.input(x.data(), Shape{32, 6})), t.input(y.data(), Shape{32, 1}));
+            t.backward(loss);
+            opt.step(m);
+            return loss.val[0];
+        };
+        const float lc = step(cm, ct, co), ld = step(dm, dt, dopt);
+        ASSERT_NEAR(lc, ld, 1e-5f * (1 + std::abs(lc))) << "step " << s;
+    }
+    expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Net::param_count),
+                 std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count), "weights after training", 1e-5f);
+}
