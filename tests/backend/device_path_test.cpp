@@ -14,13 +14,24 @@
 #include "canary/autodiff/ops.hpp"
 #include "canary/backend/device_ops.hpp"
 #include "canary/layers/activations.hpp"
+#include "canary/layers/attention.hpp"
 #include "canary/layers/bidirectional.hpp"
+#include "canary/layers/conv1d.hpp"
+#include "canary/layers/conv1d_generic.hpp"
+#include "canary/layers/dropout.hpp"
+#include "canary/layers/pooling.hpp"
 #include "canary/layers/dense.hpp"
 #include "canary/layers/gru.hpp"
 #include "canary/layers/lstm.hpp"
 #include "canary/layers/recurrent_generic.hpp"
 #include "canary/model/model.hpp"
 #include "canary/model/sequential.hpp"
+#include "canary/core/rng.hpp"
+#include "canary/layers/gcn_conv.hpp"
+#include "canary/layers/graph_pool.hpp"
+#include "canary/layers/time_distributed.hpp"
+#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/risk/srr.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 
@@ -119,7 +130,7 @@ void compare_model(idx batch, idx steps, const std::string& what, float tol = 1e
     canary::Model<Net, float, HostDevice> dm(4);
     Tape<float, Cpu> ct;
     Tape<float, HostDevice> dt;
-    const auto x = random_values(batch * steps * Net::in_width, 8);
+    const auto x = random_values(batch * (steps > 0 ? steps : 1) * Net::in_width, 8);
     const Shape s = steps > 0 ? Shape{batch, steps, Net::in_width} : Shape{batch, Net::in_width};
     auto cx = ct.input(x.data(), s, true);
     auto dx = dt.input(x.data(), s, true);
@@ -197,4 +208,74 @@ TEST(DevicePath, MlpTrainingWithAdamFollowsCpu) {
     }
     expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Net::param_count),
                  std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count), "weights after training", 1e-5f);
+}
+
+TEST(DevicePath, ConvolutionPoolingAttention) {
+    compare_model<canary::Conv1D<3, 5, 3>>(2, 9, "Conv1D");
+    compare_model<canary::PaddedConv1D<3, 5, 3, 1>>(2, 9, "Conv1D padding 1");
+    compare_model<canary::Conv1D<3, 4, 3, 2, 2>>(2, 11, "Conv1D stride 2 dilation 2");
+    compare_model<canary::Sequential<canary::Conv1D<3, 4, 2>, canary::MaxPool1D<3, 2>>>(2, 12, "MaxPool1D overlapping");
+    compare_model<canary::Sequential<canary::Conv1D<3, 4, 2>, canary::MaxPool1D<2>>>(2, 12, "MaxPool1D");
+    compare_model<canary::Sequential<canary::Conv1D<3, 4, 2>, canary::AvgPool1D<3, 2>>>(2, 12, "AvgPool1D");
+    compare_model<canary::TemporalAttention<6, 4>>(3, 7, "TemporalAttention");
+    compare_model<canary::Sequential<canary::Dense<5, 6>, canary::Dropout>>(4, 0, "Dense + Dropout (same masks)");
+}
+
+TEST(DevicePath, PaperModelW1ForwardBackward) {
+    compare_model<canary::risk::cnn_bilstm_attention<16, 8, 8, 8>>(3, 12, "cnn_bilstm_attention (small widths)", 2e-5f);
+    compare_model<canary::risk::cnn_bilstm_attention<>>(2, 60, "cnn_bilstm_attention (paper widths)", 1e-4f);
+}
+
+namespace {
+// Raw adjacency of `graphs` graphs of n nodes (as tests/layers/time_distributed_test.cpp).
+std::vector<float> random_graphs(idx graphs, idx n, std::uint64_t seed) {
+    canary::Rng rng(seed);
+    std::vector<float> a(static_cast<std::size_t>(graphs * n * n), 0.0f);
+    for (idx b = 0; b < graphs; ++b)
+        for (idx j = 0; j < n; ++j)
+            for (idx i = 0; i < n; ++i) {
+                if (i == j || (b % 2 == 1 && (i == n - 1 || j == n - 1))) continue;
+                if (rng.uniform() < 0.4) a[static_cast<std::size_t>((b * n + j) * n + i)] = static_cast<float>(rng.uniform(0.5, 1.0));
+            }
+    return a;
+}
+
+/// A graph model on (B, K, N, F) graph sequences (K == 0: a GraphBatch of B graphs) on both policies.
+template <class Net, bool Sequence = false>
+void compare_graph_model(idx batch, idx steps, idx nodes, bool csr, const std::string& what) {
+    const idx graphs = batch * (steps > 0 ? steps : 1), F = Net::in_width;
+    const auto raw = random_graphs(graphs, nodes, 11);
+    const auto adj = csr ? canary::NormalizedAdjacency<float>::csr_from_dense(raw.data(), graphs, nodes)
+                         : canary::NormalizedAdjacency<float>::dense(raw.data(), graphs, nodes);
+    canary::Model<Net, float, Cpu> cm(6);
+    canary::Model<Net, float, HostDevice> dm(6);
+    Tape<float, Cpu> ct;
+    Tape<float, HostDevice> dt;
+    const auto x = random_values(graphs * nodes * F, 12);
+    auto run = [&](auto& m, auto& t) {
+        const Shape s = steps > 0 ? Shape{batch, steps, nodes, F} : Shape{graphs, nodes, F};
+        auto xv = t.input(x.data(), s, true);
+        Var<float> y;
+        if constexpr (Sequence) y = m.forward(t, canary::GraphSequenceBatch<float>{xv, adj.view()});
+        else y = m.forward(t, canary::GraphBatch<float>{xv, adj.view()});
+        const auto g = random_values(y.numel(), 13);
+        t.backward(y, g.data());
+        std::vector<float> all = values(y), gx = values(xv, true);
+        all.insert(all.end(), gx.begin(), gx.end());
+        all.insert(all.end(), m.gradients(), m.gradients() + Net::param_count);
+        return all;
+    };
+    expect_close(run(cm, ct), run(dm, dt), what, 1e-5f);
+}
+}  // namespace
+
+TEST(DevicePath, GraphLayersAndPaperModelW2) {
+    for (bool csr : {false, true}) {
+        const std::string kind = csr ? " (CSR)" : " (dense)";
+        compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::ReLU, canary::GCNConv<5, 4>, canary::GlobalMeanPool>>(
+            4, 0, 6, csr, "GCN + mean pool" + kind);
+        compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::GlobalMaxPool>>(4, 0, 6, csr, "GCN + max pool" + kind);
+        compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::GlobalSumPool>>(4, 0, 6, csr, "GCN + sum pool" + kind);
+        compare_graph_model<canary::risk::srr_temporal_gnn<7, 16>, true>(2, 5, 9, csr, "srr_temporal_gnn" + kind);
+    }
 }

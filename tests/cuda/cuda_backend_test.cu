@@ -11,7 +11,16 @@
 
 #include "canary/autodiff/ops.hpp"
 #include "canary/backend/cuda.hpp"
+#include "canary/backend/cuda/adjacency.hpp"
+#include "canary/core/rng.hpp"
+#include "canary/layers/gcn_conv.hpp"
+#include "canary/layers/graph_pool.hpp"
+#include "canary/layers/time_distributed.hpp"
+#include "canary/risk/srr.hpp"
 #include "canary/layers/activations.hpp"
+#include "canary/layers/attention.hpp"
+#include "canary/layers/conv1d.hpp"
+#include "canary/layers/pooling.hpp"
 #include "canary/layers/bidirectional.hpp"
 #include "canary/layers/dense.hpp"
 #include "canary/layers/gru.hpp"
@@ -20,6 +29,7 @@
 #include "canary/model/sequential.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
+#include "canary/risk/cnn_bilstm_attention.hpp"
 
 using canary::Cpu;
 using canary::Cuda;
@@ -312,4 +322,114 @@ TEST(CudaLayers, RecurrentLayersMatchCpu) {
     compare_layer<canary::GRU<7, 32>>(8, 20, "GRU");
     compare_layer<canary::Bidirectional<canary::LSTM<32, 64>>>(4, 30, "BiLSTM (W1 shape)");
     compare_layer<canary::Bidirectional<canary::GRU<8, 16>>>(4, 10, "BiGRU");
+}
+
+TEST(CudaLayers, ConvolutionPoolingAttentionMatchCpu) {
+    CANARY_REQUIRE_GPU();
+    compare_layer<canary::PaddedConv1D<16, 32, 3, 1>>(8, 60, "Conv1D (W1 shape)");
+    compare_layer<canary::Conv1D<3, 4, 3, 2, 2>>(2, 11, "Conv1D stride 2 dilation 2");
+    compare_layer<canary::Sequential<canary::Conv1D<3, 4, 2>, canary::MaxPool1D<3, 2>>>(4, 12, "MaxPool1D overlapping");
+    compare_layer<canary::Sequential<canary::Conv1D<3, 4, 2>, canary::MaxPool1D<2>>>(4, 12, "MaxPool1D");
+    compare_layer<canary::Sequential<canary::Conv1D<3, 4, 2>, canary::AvgPool1D<3, 2>>>(4, 12, "AvgPool1D");
+    compare_layer<canary::TemporalAttention<128, 64>>(8, 30, "TemporalAttention (W1 shape)");
+}
+
+TEST(CudaModels, PaperModelW1MatchesCpu) {
+    CANARY_REQUIRE_GPU();
+    compare_layer<canary::risk::cnn_bilstm_attention<>>(16, 60, "cnn_bilstm_attention", 2e-4f);
+}
+
+TEST(CudaTraining, PaperModelW1FollowsTheCpuLossCurve) {
+    CANARY_REQUIRE_GPU();
+    using Net = canary::risk::cnn_bilstm_attention<>;
+    canary::Model<Net, float, Cpu> cm(7);
+    canary::Model<Net, float, Cuda> gm(7);
+    canary::Adam<float> copt(1e-3f), gopt(1e-3f);
+    Tape<float, Cpu> ct;
+    Tape<float, Cuda> gt;
+    const idx B = 16, T = 60, F = 16;
+    for (int s = 0; s < 10; ++s) {
+        const auto x = random_values(B * T * F, 200 + static_cast<unsigned>(s));
+        std::vector<float> y(static_cast<std::size_t>(B));
+        for (idx i = 0; i < B; ++i) y[static_cast<std::size_t>(i)] = x[static_cast<std::size_t>(i * T * F)] > 0 ? 1.0f : 0.0f;
+        auto step = [&](auto& m, auto& tape, canary::Adam<float>& opt) {
+            tape.reset();
+            auto loss = canary::bce_with_logits(tape, m.forward(tape, tape.input(x.data(), Shape{B, T, F})),
+                                                tape.input(y.data(), Shape{B, 1}));
+            tape.backward(loss);
+            opt.step(m);
+            float v = 0;
+            using Bk = typename std::remove_reference_t<decltype(tape)>::backend;
+            if constexpr (canary::is_device_backend_v<Bk>) Bk::to_host(loss.val, &v, 1);
+            else v = loss.val[0];
+            return v;
+        };
+        const float lc = step(cm, ct, copt), lg = step(gm, gt, gopt);
+        ASSERT_NEAR(lc, lg, 2e-3f * (1 + std::abs(lc))) << "step " << s;
+    }
+}
+
+namespace {
+std::vector<float> random_graphs(idx graphs, idx n, std::uint64_t seed) {
+    canary::Rng rng(seed);
+    std::vector<float> a(static_cast<std::size_t>(graphs * n * n), 0.0f);
+    for (idx b = 0; b < graphs; ++b)
+        for (idx j = 0; j < n; ++j)
+            for (idx i = 0; i < n; ++i) {
+                if (i == j || (b % 2 == 1 && (i == n - 1 || j == n - 1))) continue;
+                if (rng.uniform() < 0.4) a[static_cast<std::size_t>((b * n + j) * n + i)] = static_cast<float>(rng.uniform(0.5, 1.0));
+            }
+    return a;
+}
+
+/// A graph model on both backends (the adjacency uploaded for the device one): output, input and
+/// parameter gradients. Sequence: (B, K, N, F) graph sequences; otherwise a GraphBatch of B graphs.
+template <class Net, bool Sequence = false>
+void compare_graph_model(idx batch, idx steps, idx nodes, bool csr, const std::string& what, float tol = 1e-4f) {
+    const idx graphs = batch * (Sequence ? steps : 1), F = Net::in_width;
+    const auto raw = random_graphs(graphs, nodes, 11);
+    const auto adj = csr ? canary::NormalizedAdjacency<float>::csr_from_dense(raw.data(), graphs, nodes)
+                         : canary::NormalizedAdjacency<float>::dense(raw.data(), graphs, nodes);
+    const canary::cuda::DeviceAdjacency<float> dev_adj(adj.view());
+    canary::Model<Net, float, Cpu> cm(6);
+    canary::Model<Net, float, Cuda> gm(6);
+    Tape<float, Cpu> ct;
+    Tape<float, Cuda> gt;
+    const auto x = random_values(graphs * nodes * F, 12);
+    auto run = [&](auto& m, auto& t, const canary::GcnAdjacency<float>& a, bool device) {
+        const Shape s = Sequence ? Shape{batch, steps, nodes, F} : Shape{graphs, nodes, F};
+        auto xv = t.input(x.data(), s, true);
+        Var<float> y;
+        if constexpr (Sequence) y = m.forward(t, canary::GraphSequenceBatch<float>{xv, a});
+        else y = m.forward(t, canary::GraphBatch<float>{xv, a});
+        const auto g = random_values(y.numel(), 13);
+        t.backward(y, g.data());
+        std::vector<float> all = device ? download(y) : host_copy(y);
+        const auto gx = device ? download(xv, true) : host_copy(xv, true);
+        all.insert(all.end(), gx.begin(), gx.end());
+        std::vector<float> pg(Net::param_count);
+        if (device) Cuda::to_host(m.gradients(), pg.data(), Net::param_count);
+        else std::copy(m.gradients(), m.gradients() + Net::param_count, pg.begin());
+        all.insert(all.end(), pg.begin(), pg.end());
+        return all;
+    };
+    expect_close(run(cm, ct, adj.view(), false), run(gm, gt, dev_adj.view(), true), tol, what);
+}
+}  // namespace
+
+TEST(CudaLayers, GraphLayersMatchCpu) {
+    CANARY_REQUIRE_GPU();
+    for (bool csr : {false, true}) {
+        const std::string kind = csr ? " (CSR)" : " (dense)";
+        compare_graph_model<canary::Sequential<canary::GCNConv<7, 32>, canary::ReLU, canary::GCNConv<32, 32>, canary::GlobalMeanPool>>(
+            8, 0, 44, csr, "GCN + mean pool" + kind);
+        compare_graph_model<canary::Sequential<canary::GCNConv<7, 16>, canary::GlobalMaxPool>>(8, 0, 44, csr, "GCN + max pool" + kind);
+        compare_graph_model<canary::Sequential<canary::GCNConv<7, 16>, canary::GlobalSumPool>>(8, 0, 44, csr, "GCN + sum pool" + kind);
+    }
+}
+
+TEST(CudaModels, PaperModelW2MatchesCpu) {
+    CANARY_REQUIRE_GPU();
+    for (bool csr : {false, true})
+        compare_graph_model<canary::risk::srr_temporal_gnn<7, 32>, true>(8, 5, 44, csr, csr ? "W2 (CSR)" : "W2 (dense)", 2e-4f);
 }

@@ -405,13 +405,14 @@ void assign(const Var<T>& out, const X& x) {
 
 /// Propagates the adjoint g (row-major, row stride ldg) of e's value into e's leaves, in one loop
 /// (on backend B: one fused kernel). `sink` must hold at least e's column count of scratch values
-/// when some leaf has no adjoint (a device backend ignores it and skips such leaves).
+/// when some leaf has no adjoint; a backend whose kernels run in the device pass takes nullptr
+/// and skips such leaves (runs_device_pass_v).
 template <class B = Cpu, class E, class T>
 void backprop(const E& e_unresolved, const T* g, index ldg, T* sink) {
     index rows, cols;
     expr::result_extent(e_unresolved, rows, cols);
     if constexpr (is_device_backend_v<B>) {
-        const auto e = e_unresolved.resolved(rows, nullptr);
+        const auto e = e_unresolved.resolved(rows, runs_device_pass_v<B> ? nullptr : sink);
         if (rows > 0 && cols > 0)
             B::for_each_index(rows * cols, expr::BackpropBody<std::remove_cvref_t<decltype(e)>, T>{e, g, ldg, cols});
     } else {
@@ -443,7 +444,7 @@ Var<T> eval(Tape<T, B>& tape, const X& x) {
     Var<T> out = tape.make(shape, grad);
     assign<B>(out, e);
     if (grad) {
-        T* sink = is_device_backend_v<B> ? nullptr : tape.scratch(cols);
+        T* sink = runs_device_pass_v<B> ? nullptr : tape.scratch(cols);
         tape.record([e, out, sink] { backprop<B>(e, out.adj, out.ld, sink); });
     }
     return out;

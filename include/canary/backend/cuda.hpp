@@ -24,6 +24,7 @@
 #include "canary/backend/device_ops.hpp"
 #include "canary/backend/kernels.hpp"
 #include "canary/core/hd.hpp"
+#include "canary/layers/conv1d_generic.hpp"
 #include "canary/layers/recurrent_generic.hpp"
 
 namespace canary {
@@ -80,6 +81,7 @@ struct Cuda {
     using memory = cuda::DeviceMemory;
     static constexpr const char* name = "cuda";
     static constexpr bool on_device = true;
+    static constexpr bool device_pass = true;  // kernels run nvcc's device code (see traits.hpp)
     /// The device implementations operations dispatch to (B::device::sum(tape, x), ...).
     using device = device_ops;
 

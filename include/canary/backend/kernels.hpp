@@ -16,6 +16,17 @@
 
 namespace canary::kernels {
 
+/// *p += v where several indices of one kernel may add to the same place: atomic on a device
+/// (float order then varies between runs, within rounding), a plain add in host loops.
+template <class T>
+CANARY_HD inline void shared_add(T* p, T v) {
+#if CANARY_DEVICE_PASS
+    atomicAdd(p, v);
+#else
+    *p += v;
+#endif
+}
+
 /// p[k] = value (an n-vector)
 template <class T>
 struct Fill {

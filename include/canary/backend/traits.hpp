@@ -13,4 +13,21 @@ inline constexpr bool is_device_backend_v = [] {
     else return false;
 }();
 
+/// Whether B runs kernel bodies in nvcc's device pass (CANARY_DEVICE_PASS), where an expression
+/// leaf without adjoint is resolved to nullptr and skipped, and broadcast adjoints are added
+/// atomically. A device policy running its kernels on the host (the test policy HostDevice)
+/// declares nothing and gets the host-style scratch sink instead.
+template <class B>
+inline constexpr bool runs_device_pass_v = [] {
+    if constexpr (requires { B::device_pass; }) return static_cast<bool>(B::device_pass);
+    else return false;
+}();
+
+/// The backend-generic forward of a layer (written with B::gemm, B::for_each_index and the kernel
+/// bodies only), which device policies run; specialised in canary/layers/*_generic.hpp, which the
+/// device policy headers include. A layer's forward dispatches to device_forward<Layer>::run(layer,
+/// tape, params, x) when is_device_backend_v<B>.
+template <class Layer>
+struct device_forward;
+
 }  // namespace canary

@@ -143,7 +143,16 @@ struct TemporalAttention {
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         const Attended<T> out = attend(tape, p, x);
-        if (probe) probe->capture(out.alpha);
+        if (probe) {
+            if constexpr (is_device_backend_v<B>) {
+                // The probe reads on the host: give it a host copy of the (contiguous) weights.
+                std::vector<T> host(static_cast<std::size_t>(out.alpha.numel()));
+                B::to_host(out.alpha.val, host.data(), out.alpha.numel());
+                probe->capture(Var<T>{host.data(), nullptr, out.alpha.shape, out.alpha.cols()});
+            } else {
+                probe->capture(out.alpha);
+            }
+        }
         return out.context;
     }
 
