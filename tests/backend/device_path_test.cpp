@@ -28,6 +28,11 @@
 #include "canary/model/sequential.hpp"
 #include "canary/core/rng.hpp"
 #include "canary/layers/gcn_conv.hpp"
+#include "canary/layers/layer_norm.hpp"
+#include "canary/layers/multihead_attention.hpp"
+#include "canary/layers/positional_encoding.hpp"
+#include "canary/layers/tcn.hpp"
+#include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
 #include "canary/layers/time_distributed.hpp"
 #include "canary/risk/cnn_bilstm_attention.hpp"
@@ -278,4 +283,32 @@ TEST(DevicePath, GraphLayersAndPaperModelW2) {
         compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::GlobalSumPool>>(4, 0, 6, csr, "GCN + sum pool" + kind);
         compare_graph_model<canary::risk::srr_temporal_gnn<7, 16>, true>(2, 5, 9, csr, "srr_temporal_gnn" + kind);
     }
+}
+
+TEST(DevicePath, NormalisationAttentionTransformerTcn) {
+    compare_model<canary::LayerNorm<6>>(3, 5, "LayerNorm");
+    compare_model<canary::MultiHeadAttention<8, 2>>(3, 5, "MultiHeadAttention");
+    {
+        canary::MultiHeadAttention<8, 2> causal;
+        causal.causal = true;
+        canary::Model<canary::MultiHeadAttention<8, 2>, float, Cpu> cm(1, causal);
+        canary::Model<canary::MultiHeadAttention<8, 2>, float, HostDevice> dm(1, causal);
+        Tape<float, Cpu> ct;
+        Tape<float, HostDevice> dt;
+        const auto x = random_values(3 * 5 * 8, 2);
+        const std::uint8_t padding[15] = {0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1};
+        auto cx = ct.input(x.data(), Shape{3, 5, 8}, true);
+        auto dx = dt.input(x.data(), Shape{3, 5, 8}, true);
+        auto co = cm.net().forward(ct, canary::ParamSpan<float>{cm.parameters(), cm.gradients(), cm.param_count}, cx, padding);
+        auto dout = dm.net().forward(dt, canary::ParamSpan<float>{dm.parameters(), dm.gradients(), dm.param_count}, dx, padding);
+        expect_close(values(co), values(dout), "masked attention forward");
+        const auto g = random_values(co.numel(), 3);
+        ct.backward(co, g.data());
+        dt.backward(dout, g.data());
+        expect_close(values(cx, true), values(dx, true), "masked attention input gradient");
+    }
+    compare_model<canary::TransformerEncoderLayer<8, 2, 16>>(3, 5, "TransformerEncoderLayer (dropout 0.1, same masks)");
+    compare_model<canary::SinusoidalPositionalEncoding<6>>(2, 5, "SinusoidalPositionalEncoding");
+    compare_model<canary::LearnedPositionalEncoding<6, 9>>(2, 5, "LearnedPositionalEncoding");
+    compare_model<canary::TCN<3, 2, 4, 4>>(2, 12, "TCN");
 }
