@@ -39,6 +39,7 @@
 #include "canary/risk/srr.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
+#include "canary/train/trainer.hpp"
 
 using canary::Cpu;
 using canary::Shape;
@@ -311,4 +312,60 @@ TEST(DevicePath, NormalisationAttentionTransformerTcn) {
     compare_model<canary::SinusoidalPositionalEncoding<6>>(2, 5, "SinusoidalPositionalEncoding");
     compare_model<canary::LearnedPositionalEncoding<6, 9>>(2, 5, "LearnedPositionalEncoding");
     compare_model<canary::TCN<3, 2, 4, 4>>(2, 12, "TCN");
+}
+
+TEST(DevicePath, FocalLossSgdClippingAndTheTrainer) {
+    compare({Shape{9, 1}}, [](auto& t, const auto& v) {
+        const std::vector<float> y{1, 0, 0, 1, 1, 0, 1, 0, 0};
+        return canary::focal_loss(t, v[0], t.input(y.data(), Shape{9, 1}), 0.25f, 2.0f);
+    }, "focal_loss");
+
+    using Net = canary::Sequential<canary::Dense<6, 8>, canary::Tanh, canary::Dense<8, 1>>;
+    for (int variant = 0; variant < 3; ++variant) {
+        canary::Model<Net, float, Cpu> cm(9);
+        canary::Model<Net, float, HostDevice> dm(9);
+        canary::SGD<float> cs(0.05f, variant > 0 ? 0.9f : 0.0f, 0.01f, 0.0f, variant == 2);
+        canary::SGD<float> ds(0.05f, variant > 0 ? 0.9f : 0.0f, 0.01f, 0.0f, variant == 2);
+        Tape<float, Cpu> ct;
+        Tape<float, HostDevice> dt;
+        for (int s = 0; s < 5; ++s) {
+            const auto x = random_values(16 * 6, 300 + static_cast<unsigned>(s));
+            std::vector<float> y(16);
+            for (int i = 0; i < 16; ++i) y[static_cast<std::size_t>(i)] = x[static_cast<std::size_t>(6 * i + 1)] > 0 ? 1.0f : 0.0f;
+            auto step = [&](auto& m, auto& t, auto& opt) {
+                t.reset();
+                auto loss = canary::bce_with_logits(t, m.forward(t, t.input(x.data(), Shape{16, 6})), t.input(y.data(), Shape{16, 1}));
+                t.backward(loss);
+                const float norm = canary::clip_grad_norm(m, 0.5f);
+                opt.step(m);
+                return norm;
+            };
+            const float nc = step(cm, ct, cs), nd = step(dm, dt, ds);
+            ASSERT_NEAR(nc, nd, 1e-6f * (1 + nc)) << "gradient norm, variant " << variant << " step " << s;
+        }
+        expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Net::param_count),
+                     std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count), "SGD variant " + std::to_string(variant));
+    }
+
+    // fit_binary with early stopping, clipping and the finiteness guards.
+    const idx n = 96, val_n = 32;
+    const auto xs = random_values((n + val_n) * 6, 400);
+    std::vector<float> ys(static_cast<std::size_t>(n + val_n));
+    for (idx i = 0; i < n + val_n; ++i) ys[static_cast<std::size_t>(i)] = xs[static_cast<std::size_t>(6 * i)] + xs[static_cast<std::size_t>(6 * i + 2)] > 0 ? 1.0f : 0.0f;
+    const canary::BinaryDataset<float> train{xs.data(), ys.data(), Shape{6}, n};
+    const canary::BinaryDataset<float> val{xs.data() + n * 6, ys.data() + n, Shape{6}, val_n};
+    canary::FitOptions o;
+    o.max_epochs = 4;
+    o.batch_size = 16;
+    o.learning_rate = 1e-2;
+    canary::Model<Net, float, Cpu> cm(10);
+    canary::Model<Net, float, HostDevice> dm(10);
+    const auto hc = canary::fit_binary(cm, train, val, o);
+    const auto hd = canary::fit_binary(dm, train, val, o);
+    expect_close(std::vector<float>(hc.train_loss.begin(), hc.train_loss.end()),
+                 std::vector<float>(hd.train_loss.begin(), hd.train_loss.end()), "fit_binary train loss");
+    expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Net::param_count),
+                 std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count), "fit_binary weights");
+    const auto pc = canary::predict_proba(cm, val), pd = canary::predict_proba(dm, val);
+    expect_close(std::vector<float>(pc.begin(), pc.end()), std::vector<float>(pd.begin(), pd.end()), "predict_proba");
 }

@@ -14,6 +14,11 @@
 #include "canary/backend/cuda/adjacency.hpp"
 #include "canary/core/rng.hpp"
 #include "canary/layers/gcn_conv.hpp"
+#include "canary/layers/layer_norm.hpp"
+#include "canary/layers/multihead_attention.hpp"
+#include "canary/layers/positional_encoding.hpp"
+#include "canary/layers/tcn.hpp"
+#include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
 #include "canary/layers/time_distributed.hpp"
 #include "canary/risk/srr.hpp"
@@ -29,6 +34,7 @@
 #include "canary/model/sequential.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
+#include "canary/train/trainer.hpp"
 #include "canary/risk/cnn_bilstm_attention.hpp"
 
 using canary::Cpu;
@@ -432,4 +438,60 @@ TEST(CudaModels, PaperModelW2MatchesCpu) {
     CANARY_REQUIRE_GPU();
     for (bool csr : {false, true})
         compare_graph_model<canary::risk::srr_temporal_gnn<7, 32>, true>(8, 5, 44, csr, csr ? "W2 (CSR)" : "W2 (dense)", 2e-4f);
+}
+
+TEST(CudaLayers, NormalisationAttentionTransformerTcnMatchCpu) {
+    CANARY_REQUIRE_GPU();
+    compare_layer<canary::LayerNorm<64>>(8, 30, "LayerNorm");
+    compare_layer<canary::MultiHeadAttention<64, 4>>(8, 30, "MultiHeadAttention");
+    compare_layer<canary::TransformerEncoderLayer<64, 4, 128>>(8, 30, "TransformerEncoderLayer (dropout 0.1)");
+    compare_layer<canary::SinusoidalPositionalEncoding<16>>(4, 30, "SinusoidalPositionalEncoding");
+    compare_layer<canary::LearnedPositionalEncoding<16, 60>>(4, 30, "LearnedPositionalEncoding");
+    compare_layer<canary::TCN<16, 3, 32, 32>>(8, 60, "TCN");
+}
+
+TEST(CudaTraining, FocalLossSgdClippingAndTheTrainerFollowCpu) {
+    CANARY_REQUIRE_GPU();
+    compare_backends({Shape{64, 1}}, [](auto& t, const auto& v) {
+        std::vector<float> y(64);
+        for (std::size_t i = 0; i < y.size(); ++i) y[i] = i % 3 == 0 ? 1.0f : 0.0f;
+        return canary::focal_loss(t, v[0], t.input(y.data(), Shape{64, 1}), 0.25f, 2.0f);
+    }, "focal_loss");
+
+    canary::Model<Mlp, float, Cpu> cm(9);
+    canary::Model<Mlp, float, Cuda> gm(9);
+    canary::SGD<float> cs(0.05f, 0.9f, 0.01f, 0.0f, true), gs(0.05f, 0.9f, 0.01f, 0.0f, true);
+    Tape<float, Cpu> ct;
+    Tape<float, Cuda> gt;
+    for (int s = 0; s < 10; ++s) {
+        const Batch b = make_batch(32, 300 + static_cast<unsigned>(s));
+        auto step = [&](auto& m, auto& t, auto& opt) {
+            t.reset();
+            auto loss = canary::bce_with_logits(t, m.forward(t, t.input(b.x.data(), Shape{32, 6})), t.input(b.y.data(), Shape{32, 1}));
+            t.backward(loss);
+            const float norm = canary::clip_grad_norm(m, 0.5f);
+            opt.step(m);
+            return norm;
+        };
+        const float nc = step(cm, ct, cs), ng = step(gm, gt, gs);
+        ASSERT_NEAR(nc, ng, 1e-4f * (1 + nc)) << "gradient norm at step " << s;
+    }
+    std::vector<float> w(Mlp::param_count);
+    Cuda::to_host(gm.parameters(), w.data(), Mlp::param_count);
+    expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Mlp::param_count), w, 1e-3f, "SGD weights");
+
+    const Batch data = make_batch(160, 500);
+    const canary::BinaryDataset<float> train{data.x.data(), data.y.data(), Shape{6}, 128};
+    const canary::BinaryDataset<float> val{data.x.data() + 128 * 6, data.y.data() + 128, Shape{6}, 32};
+    canary::FitOptions o;
+    o.max_epochs = 5;
+    o.batch_size = 32;
+    o.learning_rate = 1e-2;
+    canary::Model<Mlp, float, Cpu> fc(10);
+    canary::Model<Mlp, float, Cuda> fg(10);
+    const auto hc = canary::fit_binary(fc, train, val, o);
+    const auto hg = canary::fit_binary(fg, train, val, o);
+    ASSERT_EQ(hc.train_loss.size(), hg.train_loss.size());
+    for (std::size_t e = 0; e < hc.train_loss.size(); ++e)
+        EXPECT_NEAR(hc.train_loss[e], hg.train_loss[e], 1e-3 * (1 + hc.train_loss[e])) << "epoch " << e;
 }

@@ -244,6 +244,32 @@ struct AdamUpdate {
     }
 };
 
+/// One element of torch.optim.SGD, with the same order of operations as canary::SGD.
+template <class T>
+struct SgdUpdate {
+    T* p;
+    const T* g;
+    T* buf;  // momentum buffer (unused without momentum)
+    T lr, momentum, weight_decay, dampening;
+    bool nesterov, first;
+    CANARY_HD void operator()(index i) const {
+        T d = g[i] + weight_decay * p[i];
+        if (momentum != T(0)) {
+            T& b = buf[i];
+            b = first ? d : momentum * b + (T(1) - dampening) * d;
+            d = nesterov ? d + momentum * b : b;
+        }
+        p[i] -= lr * d;
+    }
+};
+
+/// g_i^2 in double (the terms of clip_grad_norm's norm).
+template <class T>
+struct SquareAsDouble {
+    const T* g;
+    CANARY_HD double operator()(index i) const { return static_cast<double>(g[i]) * static_cast<double>(g[i]); }
+};
+
 /// The per-element value and derivative of torch.nn.BCEWithLogitsLoss(pos_weight):
 ///   l = (1 - y) x + (1 + (w - 1) y) softplus(-x),  dl/dx = (1 + (w - 1) y)(s(x) - 1) + (1 - y).
 template <class T>
@@ -260,6 +286,31 @@ struct BceWithLogits {
     }
     CANARY_HD T derivative(T x, T y) const {
         return (T(1) + (pos_weight - T(1)) * y) * (sigmoid_exact(x) - T(1)) + (T(1) - y);
+    }
+};
+
+/// The per-element sigmoid focal loss and its derivative (canary::focal_loss's formulas).
+template <class T>
+struct FocalLoss {
+    T alpha, gamma;
+    CANARY_HD void parts(T x, T y, T& a_t, T& p, T& pt, T& ce) const {
+        p = BceWithLogits<T>::sigmoid_exact(x);
+        ce = (T(1) - y) * x + BceWithLogits<T>::softplus_stable(-x);
+        pt = p * y + (T(1) - p) * (T(1) - y);
+        a_t = alpha >= T(0) ? alpha * y + (T(1) - alpha) * (T(1) - y) : T(1);
+    }
+    CANARY_HD T value(T x, T y) const {
+        T a_t, p, pt, ce;
+        parts(x, y, a_t, p, pt, ce);
+        return a_t * ce * std::pow(T(1) - pt, gamma);
+    }
+    CANARY_HD T derivative(T x, T y) const {
+        T a_t, p, pt, ce;
+        parts(x, y, a_t, p, pt, ce);
+        const T one_minus_pt = T(1) - pt;
+        const T m = std::pow(one_minus_pt, gamma);
+        const T dm = gamma == T(0) ? T(0) : gamma * std::pow(one_minus_pt, gamma - T(1)) * -(p * (T(1) - p) * (T(2) * y - T(1)));
+        return a_t * ((p - y) * m + ce * dm);
     }
 };
 

@@ -77,29 +77,34 @@ Var<T> bce_with_logits(Tape<T, B>& tape, const Var<T>& logits, const Var<T>& tar
 ///   ce' = p - y, dp_t/dx = p (1 - p)(2y - 1), m = (1 - p_t)^gamma.
 template <class T, class B>
 Var<T> focal_loss(Tape<T, B>& tape, const Var<T>& logits, const Var<T>& targets, T alpha = T(0.25), T gamma = T(2)) {
-    static_assert(!is_device_backend_v<B>, "canary::focal_loss has no device implementation yet (docs/cuda.md)");
-    auto parts = [alpha, gamma](T x, T y, T& a_t, T& p, T& pt, T& ce) {
-        p = detail::sigmoid_exact(x);
-        ce = (T(1) - y) * x + detail::softplus_stable(-x);
-        pt = p * y + (T(1) - p) * (T(1) - y);
-        a_t = alpha >= T(0) ? alpha * y + (T(1) - alpha) * (T(1) - y) : T(1);
-        (void)gamma;
-    };
-    return detail::mean_elementwise_loss(
-        tape, logits, targets, "focal_loss",
-        [=](T x, T y) {
-            T a_t, p, pt, ce;
-            parts(x, y, a_t, p, pt, ce);
-            return a_t * ce * std::pow(T(1) - pt, gamma);
-        },
-        [=](T x, T y) {
-            T a_t, p, pt, ce;
-            parts(x, y, a_t, p, pt, ce);
-            const T one_minus_pt = T(1) - pt;
-            const T m = std::pow(one_minus_pt, gamma);
-            const T dm = gamma == T(0) ? T(0) : gamma * std::pow(one_minus_pt, gamma - T(1)) * -(p * (T(1) - p) * (T(2) * y - T(1)));
-            return a_t * ((p - y) * m + ce * dm);
-        });
+    if constexpr (is_device_backend_v<B>) {
+        detail::same_extent("focal_loss", logits.rows(), logits.cols(), targets.rows(), targets.cols());
+        if (logits.numel() == 0) throw shape_error("focal_loss: empty batch");
+        return B::device::mean_elementwise_loss(tape, logits, targets, kernels::FocalLoss<T>{alpha, gamma});
+    } else {
+        auto parts = [alpha, gamma](T x, T y, T& a_t, T& p, T& pt, T& ce) {
+            p = detail::sigmoid_exact(x);
+            ce = (T(1) - y) * x + detail::softplus_stable(-x);
+            pt = p * y + (T(1) - p) * (T(1) - y);
+            a_t = alpha >= T(0) ? alpha * y + (T(1) - alpha) * (T(1) - y) : T(1);
+            (void)gamma;
+        };
+        return detail::mean_elementwise_loss(
+            tape, logits, targets, "focal_loss",
+            [=](T x, T y) {
+                T a_t, p, pt, ce;
+                parts(x, y, a_t, p, pt, ce);
+                return a_t * ce * std::pow(T(1) - pt, gamma);
+            },
+            [=](T x, T y) {
+                T a_t, p, pt, ce;
+                parts(x, y, a_t, p, pt, ce);
+                const T one_minus_pt = T(1) - pt;
+                const T m = std::pow(one_minus_pt, gamma);
+                const T dm = gamma == T(0) ? T(0) : gamma * std::pow(one_minus_pt, gamma - T(1)) * -(p * (T(1) - p) * (T(2) * y - T(1)));
+                return a_t * ((p - y) * m + ce * dm);
+            });
+    }
 }
 
 /// torch.nn.MSELoss, mean reduction: l = (x - y)^2, dl/dx = 2 (x - y).

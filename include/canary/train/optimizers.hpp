@@ -67,6 +67,27 @@ public:
             throw config_error("SGD: Nesterov momentum requires momentum > 0 and zero dampening");
     }
     using Base::step;
+    /// A host model runs the loop below; a device model runs the same update (kernels::SgdUpdate)
+    /// as one kernel, its momentum buffer in device memory.
+    template <detail::HasFlatParameters M>
+    void step(M& model) {
+        if constexpr (detail::on_device_model_v<M>) {
+            using B = typename M::backend;
+            const index n = M::param_count;
+            if (momentum_ != T(0) && device_n_ != n) {
+                T* q = static_cast<T*>(B::memory::allocate(sizeof(T) * static_cast<std::size_t>(n > 0 ? n : 1)));
+                B::zero(q, n);
+                device_buf_ = std::shared_ptr<T>(q, [](T* x) { B::memory::deallocate(x); });
+                device_n_ = n;
+            }
+            const bool first = this->t_ == 0;
+            ++this->t_;
+            B::for_each_index(n, kernels::SgdUpdate<T>{model.parameters(), model.gradients(), device_buf_.get(), this->lr_,
+                                                       momentum_, weight_decay_, dampening_, nesterov_, first});
+        } else {
+            step(model.parameters(), model.gradients(), M::param_count);
+        }
+    }
     void step(T* p, const T* g, index n) {
         if (momentum_ != T(0)) this->ensure_state(buf_, n);
         const bool first = this->t_ == 0;
@@ -86,6 +107,8 @@ private:
     T momentum_, weight_decay_, dampening_;
     bool nesterov_;
     std::vector<T> buf_;
+    std::shared_ptr<T> device_buf_;  // momentum of a device model, in its backend's memory
+    index device_n_ = -1;
 };
 
 /// torch.optim.Adam (weight decay added to the gradient) and, with decoupled = true,
@@ -190,10 +213,31 @@ T clip_grad_norm(T* g, index n, T max_norm) {
         for (index i = 0; i < n; ++i) g[i] *= coef;
     return total;
 }
+/// A device model: the squared norm by the backend's deterministic reduction (in double, as on the
+/// CPU, summed in the reduction's order), one transfer of that number, one scaling kernel.
 template <detail::HasFlatParameters M, class T>
 T clip_grad_norm(M& model, T max_norm) {
-    static_assert(!detail::on_device_model_v<M>, "canary::clip_grad_norm has no device implementation yet (docs/cuda.md)");
-    return clip_grad_norm(model.gradients(), M::param_count, max_norm);
+    if constexpr (detail::on_device_model_v<M>) {
+        using B = typename M::backend;
+        const index n = M::param_count;
+        T* g = model.gradients();
+        double* sq_dev = static_cast<double*>(B::memory::allocate(sizeof(double)));
+        double sq = 0.0;
+        try {
+            B::reduce(n, kernels::SquareAsDouble<T>{g}, 1.0, sq_dev);
+            B::to_host(sq_dev, &sq, 1);
+        } catch (...) {
+            B::memory::deallocate(sq_dev);
+            throw;
+        }
+        B::memory::deallocate(sq_dev);
+        const T total = static_cast<T>(std::sqrt(sq));
+        const T coef = max_norm / (total + T(1e-6));
+        if (coef < T(1)) B::for_each_index(n, kernels::Scale<T>{g, coef});
+        return total;
+    } else {
+        return clip_grad_norm(model.gradients(), M::param_count, max_norm);
+    }
 }
 
 }  // namespace canary
