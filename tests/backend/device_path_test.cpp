@@ -31,6 +31,7 @@
 #include "canary/layers/layer_norm.hpp"
 #include "canary/layers/multihead_attention.hpp"
 #include "canary/layers/positional_encoding.hpp"
+#include "canary/layers/streaming.hpp"
 #include "canary/layers/tcn.hpp"
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
@@ -368,4 +369,20 @@ TEST(DevicePath, FocalLossSgdClippingAndTheTrainer) {
                  std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count), "fit_binary weights");
     const auto pc = canary::predict_proba(cm, val), pd = canary::predict_proba(dm, val);
     expect_close(std::vector<float>(pc.begin(), pc.end()), std::vector<float>(pd.begin(), pd.end()), "predict_proba");
+}
+
+TEST(DevicePath, StreamStepByStepFollowsCpu) {
+    using Net = canary::Sequential<canary::Named<"rnn", canary::LSTM<5, 8, 2>>, canary::Tanh, canary::Dense<8, 2>>;
+    canary::Model<Net, float, Cpu> cm(21);
+    canary::Model<Net, float, HostDevice> dm(21);
+    canary::Stream<Net, float, Cpu> cs(cm, 3);
+    canary::Stream<Net, float, HostDevice> ds(dm, 3);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int t = 0; t < 6; ++t) {
+            const auto day = random_values(3 * 5, 600 + static_cast<unsigned>(t));
+            expect_close(values(cs.step(day.data())), values(ds.step(day.data())), "stream step " + std::to_string(t));
+        }
+        cs.reset();
+        ds.reset();
+    }
 }

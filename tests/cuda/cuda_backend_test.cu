@@ -17,6 +17,7 @@
 #include "canary/layers/layer_norm.hpp"
 #include "canary/layers/multihead_attention.hpp"
 #include "canary/layers/positional_encoding.hpp"
+#include "canary/layers/streaming.hpp"
 #include "canary/layers/tcn.hpp"
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
@@ -494,4 +495,17 @@ TEST(CudaTraining, FocalLossSgdClippingAndTheTrainerFollowCpu) {
     ASSERT_EQ(hc.train_loss.size(), hg.train_loss.size());
     for (std::size_t e = 0; e < hc.train_loss.size(); ++e)
         EXPECT_NEAR(hc.train_loss[e], hg.train_loss[e], 1e-3 * (1 + hc.train_loss[e])) << "epoch " << e;
+}
+
+TEST(CudaLayers, StreamStepByStepMatchesCpu) {
+    CANARY_REQUIRE_GPU();
+    using Net = canary::Sequential<canary::Named<"rnn", canary::LSTM<5, 8, 2>>, canary::Tanh, canary::Dense<8, 2>>;
+    canary::Model<Net, float, Cpu> cm(21);
+    canary::Model<Net, float, Cuda> gm(21);
+    canary::Stream<Net, float, Cpu> cs(cm, 3);
+    canary::Stream<Net, float, Cuda> gs(gm, 3);
+    for (int t = 0; t < 6; ++t) {
+        const auto day = random_values(3 * 5, 600 + static_cast<unsigned>(t));
+        expect_close(host_copy(cs.step(day.data())), download(gs.step(day.data())), 1e-5f, "stream step " + std::to_string(t));
+    }
 }
