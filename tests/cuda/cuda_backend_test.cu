@@ -169,6 +169,23 @@ TEST(CudaGemm, MatchesCpuForEveryTransposeAndStride) {
             }
 }
 
+TEST(CudaGemm, StridedBatchedMatchesCpuLoop) {
+    CANARY_REQUIRE_GPU();
+    const idx count = 5, m = 7, n = 9, k = 11, lda = 13, ldb = 12, ldc = 10;
+    for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb) {
+            const idx sa = (ta ? k : m) * lda + 3, sb = (tb ? n : k) * ldb + 2, sc = m * ldc + 1;
+            const auto a = random_values(count * sa, 1), b = random_values(count * sb, 2);
+            auto c = random_values(count * sc, 3);
+            canary::cuda::DeviceBuffer<float> da(a.data(), count * sa), db(b.data(), count * sb), dc(c.data(), count * sc);
+            canary::gemm_strided_batched<Cpu>(count, ta, tb, m, n, k, 0.75f, a.data(), lda, sa, b.data(), ldb, sb, 1.0f, c.data(), ldc, sc);
+            canary::gemm_strided_batched<Cuda>(count, ta, tb, m, n, k, 0.75f, da.data(), lda, sa, db.data(), ldb, sb, 1.0f, dc.data(), ldc, sc);
+            std::vector<float> g(c.size());
+            dc.download(g.data());
+            expect_close(c, g, 1e-4f, "strided batched gemm ta=" + std::to_string(ta) + " tb=" + std::to_string(tb));
+        }
+}
+
 TEST(CudaExpr, FusedExpressionMatchesCpuForwardAndBackward) {
     CANARY_REQUIRE_GPU();
     // (R, C) operands, a (1, C) bias broadcast over rows and a (R, 1) per-row operand: both

@@ -82,56 +82,48 @@ struct AttentionSoftmaxBackwardRow {
 };
 }  // namespace kernels
 
-/// The device path of multi_head_attention: per (batch, head) the CPU's GEMMs, but ONE softmax
-/// kernel over every score row of every head (and one softmax-backward kernel), so the scores of
-/// all heads are kept (batch * heads * time^2 values for dP too). mask.key_padding must be in the
-/// device's memory.
+/// The device path of multi_head_attention: per head one batched GEMM over the batch for each of
+/// the CPU's products, and ONE softmax kernel over every score row of every head (one
+/// softmax-backward kernel), so dP is kept for all heads (batch * heads * time^2 values).
+/// mask.key_padding must be in the device's memory.
 template <class T, class B>
 Var<T> multi_head_attention_device(Tape<T, B>& tape, const Var<T>& qkv, index batch, index time, index heads,
                                    AttentionMask mask, T** probabilities_out) {
-    const index D3 = qkv.cols(), D = D3 / 3, dh = D / heads;
+    const index D3 = qkv.cols(), D = D3 / 3, dh = D / heads, tt = time * time;
+    const index s_qkv = time * D3, s_p = heads * tt, s_out = time * D;  // strides between batch items
     const bool grad = tape.recording() && qkv.requires_grad();
     Var<T> out = tape.make(Shape{batch, time, D}, grad);
-    T* P = tape.scratch(batch * heads * time * time);
+    T* P = tape.scratch(batch * heads * tt);
     const T scale = T(1) / std::sqrt(static_cast<T>(dh));
-    for (index b = 0; b < batch; ++b) {
-        const T* base = qkv.val + b * time * D3;
-        for (index h = 0; h < heads; ++h)
-            B::gemm(false, true, time, time, dh, scale, base + h * dh, D3, base + D + h * dh, D3, T(0),
-                    P + (b * heads + h) * time * time, time);
-    }
+    const T* q = qkv.val;
+    for (index h = 0; h < heads; ++h)  // S_bh = scale Q_bh K_bh^T, batched over b
+        gemm_strided_batched<B>(batch, false, true, time, time, dh, scale, q + h * dh, D3, s_qkv, q + D + h * dh, D3, s_qkv,
+                                T(0), P + h * tt, time, s_p);
     B::for_each_index(batch * heads * time, kernels::AttentionSoftmaxRow<T>{P, mask.key_padding, mask.causal, heads, time});
-    for (index b = 0; b < batch; ++b) {
-        const T* base = qkv.val + b * time * D3;
-        for (index h = 0; h < heads; ++h)
-            B::gemm(false, false, time, dh, time, T(1), P + (b * heads + h) * time * time, time, base + 2 * D + h * dh, D3,
-                    T(0), out.val + b * time * D + h * dh, D);
-    }
+    for (index h = 0; h < heads; ++h)  // O_bh = P_bh V_bh
+        gemm_strided_batched<B>(batch, false, false, time, dh, time, T(1), P + h * tt, time, s_p, q + 2 * D + h * dh, D3,
+                                s_qkv, T(0), out.val + h * dh, D, s_out);
     if (probabilities_out) *probabilities_out = P;
     if (grad) {
-        T* dP = tape.scratch(batch * heads * time * time);
-        tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, scale] {
-            for (index b = 0; b < batch; ++b) {
-                const T* base = qkv.val + b * time * D3;
-                T* gbase = qkv.adj + b * time * D3;
-                const T* gout = out.adj + b * time * D;
-                for (index h = 0; h < heads; ++h) {
-                    const T* Pbh = P + (b * heads + h) * time * time;
-                    const T* dO = gout + h * dh;
-                    B::gemm(true, false, time, dh, time, T(1), Pbh, time, dO, D, T(1), gbase + 2 * D + h * dh, D3);
-                    B::gemm(false, true, time, time, dh, T(1), dO, D, base + 2 * D + h * dh, D3, T(0),
-                            dP + (b * heads + h) * time * time, time);
-                }
+        T* dP = tape.scratch(batch * heads * tt);
+        tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, tt, s_qkv, s_p, s_out, scale] {
+            const T* q = qkv.val;
+            T* gq = qkv.adj;
+            for (index h = 0; h < heads; ++h) {
+                const T* dO = out.adj + h * dh;
+                // dV += P^T dO;  dP = dO V^T
+                gemm_strided_batched<B>(batch, true, false, time, dh, time, T(1), P + h * tt, time, s_p, dO, D, s_out, T(1),
+                                        gq + 2 * D + h * dh, D3, s_qkv);
+                gemm_strided_batched<B>(batch, false, true, time, time, dh, T(1), dO, D, s_out, q + 2 * D + h * dh, D3, s_qkv,
+                                        T(0), dP + h * tt, time, s_p);
             }
             B::for_each_index(batch * heads * time, kernels::AttentionSoftmaxBackwardRow<T>{P, dP, time});
-            for (index b = 0; b < batch; ++b) {
-                const T* base = qkv.val + b * time * D3;
-                T* gbase = qkv.adj + b * time * D3;
-                for (index h = 0; h < heads; ++h) {
-                    const T* dS = dP + (b * heads + h) * time * time;
-                    B::gemm(false, false, time, dh, time, scale, dS, time, base + D + h * dh, D3, T(1), gbase + h * dh, D3);
-                    B::gemm(true, false, time, dh, time, scale, dS, time, base + h * dh, D3, T(1), gbase + D + h * dh, D3);
-                }
+            for (index h = 0; h < heads; ++h) {
+                // dQ += scale dS K;  dK += scale dS^T Q
+                gemm_strided_batched<B>(batch, false, false, time, dh, time, scale, dP + h * tt, time, s_p, q + D + h * dh, D3,
+                                        s_qkv, T(1), gq + h * dh, D3, s_qkv);
+                gemm_strided_batched<B>(batch, true, false, time, dh, time, scale, dP + h * tt, time, s_p, q + h * dh, D3,
+                                        s_qkv, T(1), gq + D + h * dh, D3, s_qkv);
             }
         });
     }

@@ -118,6 +118,35 @@ struct Cuda {
                                             &alpha, b, lb, a, la, &beta, c, lc));
     }
 
+    /// count GEMMs at fixed strides in one cublas<S|D>gemmStridedBatched call (operands swapped as in gemm).
+    static constexpr bool has_batched_gemm = true;
+    template <class T>
+    static void gemm_strided_batched(index count, bool trans_a, bool trans_b, index m, index n, index k, T alpha,
+                                     const T* a, index lda, index stride_a, const T* b, index ldb, index stride_b, T beta,
+                                     T* c, index ldc, index stride_c) {
+        static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "canary::Cuda::gemm_strided_batched: float or double");
+        if (count <= 0 || m == 0 || n == 0) return;
+        if (k == 0) {  // keep gemm's contract for the degenerate case
+            for (index i = 0; i < count; ++i)
+                gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta, c + i * stride_c, ldc);
+            return;
+        }
+        const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+        const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+        const int la = static_cast<int>(std::max<index>(lda, trans_a ? m : k));
+        const int lb = static_cast<int>(std::max<index>(ldb, trans_b ? k : n));
+        const int lc = static_cast<int>(std::max<index>(ldc, n));
+        cublasHandle_t h = cuda::cublas_handle();
+        if constexpr (std::is_same_v<T, float>)
+            CANARY_CUBLAS_CHECK(cublasSgemmStridedBatched(h, op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+                                                          static_cast<int>(k), &alpha, b, lb, stride_b, a, la, stride_a,
+                                                          &beta, c, lc, stride_c, static_cast<int>(count)));
+        else
+            CANARY_CUBLAS_CHECK(cublasDgemmStridedBatched(h, op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+                                                          static_cast<int>(k), &alpha, b, lb, stride_b, a, la, stride_a,
+                                                          &beta, c, lc, stride_c, static_cast<int>(count)));
+    }
+
     template <class T>
     static void fill(T* p, index n, T value) {
         for_each_index(n, kernels::Fill<T>{p, value});

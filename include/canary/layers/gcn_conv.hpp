@@ -54,7 +54,7 @@ struct CsrRowTransposeScatter {
 }  // namespace kernels
 
 /// The device path of gcn_aggregate: the adjacency arrays live in the device's memory. Dense: one
-/// GEMM per graph; CSR: one row-gather kernel forward, one scatter kernel (atomic adds) backward.
+/// batched GEMM over the graphs; CSR: one row-gather kernel forward, one scatter kernel (atomic adds) backward.
 template <class T, class B>
 Var<T> gcn_aggregate_device(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const Var<T>& h, const Var<T>& bias) {
     const index n = adj.nodes, graphs = adj.graphs, f = h.cols();
@@ -62,8 +62,7 @@ Var<T> gcn_aggregate_device(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const 
     const bool grad = tape.recording() && (h.requires_grad() || (has_bias && bias.requires_grad()));
     Var<T> y = tape.make(h.shape, grad);
     if (adj.is_dense()) {
-        for (index b = 0; b < graphs; ++b)
-            B::gemm(false, false, n, f, n, T(1), adj.dense + b * n * n, n, h.val + b * n * f, f, T(0), y.val + b * n * f, f);
+        gemm_strided_batched<B>(graphs, false, false, n, f, n, T(1), adj.dense, n, n * n, h.val, f, n * f, T(0), y.val, f, n * f);
     } else {
         B::for_each_index(graphs * n * f, kernels::CsrRowTimes<T>{adj.row_ptr, adj.col, adj.val, h.val, y.val, f});
     }
@@ -72,9 +71,8 @@ Var<T> gcn_aggregate_device(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const 
         tape.record([adj, h, bias, y, n, graphs, f, has_bias] {
             if (h.adj) {
                 if (adj.is_dense()) {
-                    for (index b = 0; b < graphs; ++b)
-                        B::gemm(true, false, n, f, n, T(1), adj.dense + b * n * n, n, y.adj + b * n * f, f, T(1),
-                                h.adj + b * n * f, f);
+                    gemm_strided_batched<B>(graphs, true, false, n, f, n, T(1), adj.dense, n, n * n, y.adj, f, n * f, T(1),
+                                            h.adj, f, n * f);
                 } else {
                     B::for_each_index(graphs * n * f,
                                       kernels::CsrRowTransposeScatter<T>{adj.row_ptr, adj.col, adj.val, y.adj, h.adj, f});
