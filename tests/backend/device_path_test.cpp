@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
 #include "canary/autodiff/ops.hpp"
+#include "canary/io/state_dict.hpp"
 #include "canary/backend/device_ops.hpp"
 #include "canary/layers/activations.hpp"
 #include "canary/layers/attention.hpp"
@@ -385,4 +388,20 @@ TEST(DevicePath, StreamStepByStepFollowsCpu) {
         cs.reset();
         ds.reset();
     }
+}
+
+TEST(DevicePath, StateDictRoundTripsThroughTheHost) {
+    using Net = canary::Sequential<canary::Dense<4, 6>, canary::ReLU, canary::Dense<6, 2>>;
+    canary::Model<Net, float, HostDevice> dm(31);
+    canary::Model<Net, float, Cpu> cm(99);
+    const auto path = std::filesystem::temp_directory_path() / "canary_device_path_state.safetensors";
+    canary::io::save_state_dict(dm, path);
+    canary::io::load_state_dict(cm, path);
+    expect_close(std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count),
+                 std::vector<float>(cm.parameters(), cm.parameters() + Net::param_count), "saved from the device policy", 0.0f);
+    canary::Model<Net, float, HostDevice> back(5);
+    canary::io::load_state_dict(back, path);
+    expect_close(std::vector<float>(dm.parameters(), dm.parameters() + Net::param_count),
+                 std::vector<float>(back.parameters(), back.parameters() + Net::param_count), "loaded into the device policy", 0.0f);
+    std::filesystem::remove(path);
 }

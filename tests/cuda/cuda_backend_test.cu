@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
 #include "canary/autodiff/ops.hpp"
+#include "canary/io/state_dict.hpp"
 #include "canary/backend/cuda.hpp"
 #include "canary/backend/cuda/adjacency.hpp"
 #include "canary/core/rng.hpp"
@@ -525,4 +528,22 @@ TEST(CudaLayers, StreamStepByStepMatchesCpu) {
         const auto day = random_values(3 * 5, 600 + static_cast<unsigned>(t));
         expect_close(host_copy(cs.step(day.data())), download(gs.step(day.data())), 1e-5f, "stream step " + std::to_string(t));
     }
+}
+
+TEST(CudaModel, StateDictRoundTripsThroughTheHost) {
+    CANARY_REQUIRE_GPU();
+    canary::Model<Mlp, float, Cuda> gm(31);
+    canary::Model<Mlp, float, Cpu> cm(99);
+    const auto path = std::filesystem::temp_directory_path() / "canary_cuda_state.safetensors";
+    canary::io::save_state_dict(gm, path);
+    canary::io::load_state_dict(cm, path);
+    canary::Model<Mlp, float, Cpu> reference(31);
+    expect_close(std::vector<float>(reference.parameters(), reference.parameters() + Mlp::param_count),
+                 std::vector<float>(cm.parameters(), cm.parameters() + Mlp::param_count), 0.0f, "saved from the device");
+    canary::Model<Mlp, float, Cuda> back(5);
+    canary::io::load_state_dict(back, path);
+    std::vector<float> w(Mlp::param_count);
+    Cuda::to_host(back.parameters(), w.data(), Mlp::param_count);
+    expect_close(std::vector<float>(reference.parameters(), reference.parameters() + Mlp::param_count), w, 0.0f, "loaded onto the device");
+    std::filesystem::remove(path);
 }
