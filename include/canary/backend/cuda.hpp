@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <type_traits>
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
