@@ -37,7 +37,7 @@ public:
     template <detail::HasFlatParameters M>
     void step(M& model) {
         static_assert(!detail::on_device_model_v<M>,
-                      "canary: this optimizer has no device implementation yet; Adam and AdamW do (docs/cuda.md)");
+                      "canary: this optimizer has no device implementation yet; SGD, Adam and AdamW do (docs/cuda.md)");
         static_cast<Derived*>(this)->step(model.parameters(), model.gradients(), M::param_count);
     }
     T learning_rate() const noexcept { return lr_; }
