@@ -53,9 +53,20 @@ struct Leaf : expr_base {
     struct Cache {
         T value;
     };
-    T value(index r, index c) const { return v[r * vld + c]; }
-    Cache cache(index r, index c) const { return {value(r, c)}; }
-    void back(index r, index c, T g, const Cache&) const { a[r * ald + c] += g; }
+    CANARY_HD T value(index r, index c) const { return v[r * vld + c]; }
+    CANARY_HD Cache cache(index r, index c) const { return {value(r, c)}; }
+    CANARY_HD void back(index r, index c, T g, const Cache&) const {
+#if CANARY_DEVICE_PASS
+        // On a device, elements run in parallel: a leaf without adjoint (resolved with a null
+        // sink) is skipped, and a row-broadcast leaf's adjoint, a sum over rows, is accumulated
+        // atomically.
+        if (!a) return;
+        if (ald == 0) atomicAdd(a + c, g);
+        else a[r * ald + c] += g;
+#else
+        a[r * ald + c] += g;
+#endif
+    }
 
     bool needs_grad() const { return a != nullptr; }
     void check(index R, index C) const {
@@ -97,9 +108,15 @@ struct RowScalarLeaf : expr_base {
     struct Cache {
         T value;
     };
-    T value(index r, index) const { return v[r * vld]; }
-    Cache cache(index r, index c) const { return {value(r, c)}; }
-    void back(index r, index, T g, const Cache&) const { a[r * ald] += g; }
+    CANARY_HD T value(index r, index) const { return v[r * vld]; }
+    CANARY_HD Cache cache(index r, index c) const { return {value(r, c)}; }
+    CANARY_HD void back(index r, index, T g, const Cache&) const {
+#if CANARY_DEVICE_PASS
+        if (a) atomicAdd(a + r * ald, g);  // a sum along the row, whose elements run in parallel
+#else
+        a[r * ald] += g;
+#endif
+    }
     bool needs_grad() const { return a != nullptr; }
     void check(index R, index) const {
         if (rows != R && rows != 1)
@@ -125,9 +142,9 @@ struct Constant : expr_base {
     struct Cache {
         T value;
     };
-    T value(index, index) const { return c; }
-    Cache cache(index, index) const { return {c}; }
-    void back(index, index, T, const Cache&) const {}
+    CANARY_HD T value(index, index) const { return c; }
+    CANARY_HD Cache cache(index, index) const { return {c}; }
+    CANARY_HD void back(index, index, T, const Cache&) const {}
     bool needs_grad() const { return false; }
     void check(index, index) const {}
     void extent(index&, index&) const {}
@@ -149,12 +166,12 @@ struct Unary : expr_base {
         typename E::Cache child;
         T value;
     };
-    T value(index r, index c) const { return op.f(e.value(r, c)); }
-    Cache cache(index r, index c) const {
+    CANARY_HD T value(index r, index c) const { return op.f(e.value(r, c)); }
+    CANARY_HD Cache cache(index r, index c) const {
         const auto ch = e.cache(r, c);
         return {ch, op.f(ch.value)};
     }
-    void back(index r, index c, T g, const Cache& k) const { e.back(r, c, g * op.d(k.child.value, k.value), k.child); }
+    CANARY_HD void back(index r, index c, T g, const Cache& k) const { e.back(r, c, g * op.d(k.child.value, k.value), k.child); }
     bool needs_grad() const { return e.needs_grad(); }
     void check(index R, index C) const { e.check(R, C); }
     void extent(index& R, index& C) const { e.extent(R, C); }
@@ -178,13 +195,13 @@ struct Binary : expr_base {
         typename R_::Cache rc;
         T value;
     };
-    T value(index i, index j) const { return op.f(l.value(i, j), r.value(i, j)); }
-    Cache cache(index i, index j) const {
+    CANARY_HD T value(index i, index j) const { return op.f(l.value(i, j), r.value(i, j)); }
+    CANARY_HD Cache cache(index i, index j) const {
         const auto a = l.cache(i, j);
         const auto b = r.cache(i, j);
         return {a, b, op.f(a.value, b.value)};
     }
-    void back(index i, index j, T g, const Cache& k) const {
+    CANARY_HD void back(index i, index j, T g, const Cache& k) const {
         l.back(i, j, g * op.da(k.lc.value, k.rc.value, k.value), k.lc);
         r.back(i, j, g * op.db(k.lc.value, k.rc.value, k.value), k.rc);
     }
@@ -197,40 +214,40 @@ struct Binary : expr_base {
 
 // ---- operations: value f and derivative d (given input x and output y) -------------------------
 
-struct Neg { template <class T> T f(T x) const { return -x; } template <class T> T d(T, T) const { return T(-1); } };
-struct Exp { template <class T> T f(T x) const { return math::exp(x); } template <class T> T d(T, T y) const { return y; } };
-struct Log { template <class T> T f(T x) const { return std::log(x); } template <class T> T d(T x, T) const { return T(1) / x; } };
-struct Sqrt { template <class T> T f(T x) const { return std::sqrt(x); } template <class T> T d(T, T y) const { return T(0.5) / y; } };
-struct Square { template <class T> T f(T x) const { return x * x; } template <class T> T d(T x, T) const { return T(2) * x; } };
-struct Abs { template <class T> T f(T x) const { return x < T(0) ? -x : x; } template <class T> T d(T x, T) const { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); } };
-struct Tanh { template <class T> T f(T x) const { return math::tanh(x); } template <class T> T d(T, T y) const { return T(1) - y * y; } };
-struct Sigmoid { template <class T> T f(T x) const { return math::sigmoid(x); } template <class T> T d(T, T y) const { return y * (T(1) - y); } };
+struct Neg { template <class T> CANARY_HD T f(T x) const { return -x; } template <class T> CANARY_HD T d(T, T) const { return T(-1); } };
+struct Exp { template <class T> CANARY_HD T f(T x) const { return math::exp(x); } template <class T> CANARY_HD T d(T, T y) const { return y; } };
+struct Log { template <class T> CANARY_HD T f(T x) const { return std::log(x); } template <class T> CANARY_HD T d(T x, T) const { return T(1) / x; } };
+struct Sqrt { template <class T> CANARY_HD T f(T x) const { return std::sqrt(x); } template <class T> CANARY_HD T d(T, T y) const { return T(0.5) / y; } };
+struct Square { template <class T> CANARY_HD T f(T x) const { return x * x; } template <class T> CANARY_HD T d(T x, T) const { return T(2) * x; } };
+struct Abs { template <class T> CANARY_HD T f(T x) const { return x < T(0) ? -x : x; } template <class T> CANARY_HD T d(T x, T) const { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); } };
+struct Tanh { template <class T> CANARY_HD T f(T x) const { return math::tanh(x); } template <class T> CANARY_HD T d(T, T y) const { return T(1) - y * y; } };
+struct Sigmoid { template <class T> CANARY_HD T f(T x) const { return math::sigmoid(x); } template <class T> CANARY_HD T d(T, T y) const { return y * (T(1) - y); } };
 // torch convention: the derivative of relu at 0 is 0.
 // NaN propagates through relu as in torch (x < 0 is false for NaN).
-struct Relu { template <class T> T f(T x) const { return x < T(0) ? T(0) : x; } template <class T> T d(T x, T) const { return x > T(0) ? T(1) : T(0); } };
+struct Relu { template <class T> CANARY_HD T f(T x) const { return x < T(0) ? T(0) : x; } template <class T> CANARY_HD T d(T x, T) const { return x > T(0) ? T(1) : T(0); } };
 struct LeakyRelu {
     double slope;
-    template <class T> T f(T x) const { return x > T(0) ? x : T(slope) * x; }
-    template <class T> T d(T x, T) const { return x > T(0) ? T(1) : T(slope); }
+    template <class T> CANARY_HD T f(T x) const { return x > T(0) ? x : T(slope) * x; }
+    template <class T> CANARY_HD T d(T x, T) const { return x > T(0) ? T(1) : T(slope); }
 };
 // The exact (erf) GELU, torch's default approximate='none'.
 struct Gelu {
-    template <class T> T f(T x) const { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
-    template <class T> T d(T x, T) const {
+    template <class T> CANARY_HD T f(T x) const { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
+    template <class T> CANARY_HD T d(T x, T) const {
         return T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752440))) +
                x * T(0.39894228040143267794) * std::exp(T(-0.5) * x * x);
     }
 };
 // torch.nn.Softplus(beta=1, threshold=20): linear above the threshold for stability.
 struct Softplus {
-    template <class T> T f(T x) const { return x > T(20) ? x : std::log1p(std::exp(x)); }
-    template <class T> T d(T x, T) const { return x > T(20) ? T(1) : math::sigmoid(x); }
+    template <class T> CANARY_HD T f(T x) const { return x > T(20) ? x : std::log1p(std::exp(x)); }
+    template <class T> CANARY_HD T d(T x, T) const { return x > T(20) ? T(1) : math::sigmoid(x); }
 };
 
-struct Add { template <class T> T f(T a, T b) const { return a + b; } template <class T> T da(T, T, T) const { return T(1); } template <class T> T db(T, T, T) const { return T(1); } };
-struct Sub { template <class T> T f(T a, T b) const { return a - b; } template <class T> T da(T, T, T) const { return T(1); } template <class T> T db(T, T, T) const { return T(-1); } };
-struct Mul { template <class T> T f(T a, T b) const { return a * b; } template <class T> T da(T, T b, T) const { return b; } template <class T> T db(T a, T, T) const { return a; } };
-struct Div { template <class T> T f(T a, T b) const { return a / b; } template <class T> T da(T, T b, T) const { return T(1) / b; } template <class T> T db(T, T b, T y) const { return -y / b; } };
+struct Add { template <class T> CANARY_HD T f(T a, T b) const { return a + b; } template <class T> CANARY_HD T da(T, T, T) const { return T(1); } template <class T> CANARY_HD T db(T, T, T) const { return T(1); } };
+struct Sub { template <class T> CANARY_HD T f(T a, T b) const { return a - b; } template <class T> CANARY_HD T da(T, T, T) const { return T(1); } template <class T> CANARY_HD T db(T, T, T) const { return T(-1); } };
+struct Mul { template <class T> CANARY_HD T f(T a, T b) const { return a * b; } template <class T> CANARY_HD T da(T, T b, T) const { return b; } template <class T> CANARY_HD T db(T a, T, T) const { return a; } };
+struct Div { template <class T> CANARY_HD T f(T a, T b) const { return a / b; } template <class T> CANARY_HD T da(T, T b, T) const { return T(1) / b; } template <class T> CANARY_HD T db(T, T b, T y) const { return -y / b; } };
 
 // ---- turning operands into nodes --------------------------------------------------------------
 
@@ -333,9 +350,39 @@ void result_extent(const E& e, index& rows, index& cols) {
 }
 }  // namespace expr
 
-/// out(r, c) = e(r, c) for every element, in one loop. No tape; out may be a strided view.
-/// requires: out has the extents of e; out does not alias an operand of e unless element-wise.
-template <class T, Operand X>
+namespace expr {
+/// Kernel body of assign(): element k of a (rows, cols) result. The CPU runs the equivalent loop
+/// below; a device backend launches this body, so both run the same node code.
+template <class E, class T>
+struct AssignBody {
+    E e;
+    T* out;
+    index ld;
+    index cols;
+    CANARY_HD void operator()(index k) const {
+        const index i = k / cols, j = k - (k / cols) * cols;
+        out[i * ld + j] = e.value(i, j);
+    }
+};
+/// Kernel body of backprop(): pushes element k of the output adjoint g down to the leaves.
+template <class E, class T>
+struct BackpropBody {
+    E e;
+    const T* g;
+    index ldg;
+    index cols;
+    CANARY_HD void operator()(index k) const {
+        const index i = k / cols, j = k - (k / cols) * cols;
+        e.back(i, j, g[i * ldg + j], e.cache(i, j));
+    }
+};
+}  // namespace expr
+
+/// out(r, c) = e(r, c) for every element, in one loop (on backend B: one fused kernel). No tape;
+/// out may be a strided view.
+/// requires: out has the extents of e; out does not alias an operand of e unless element-wise;
+///           with a device backend, out and every leaf of e live in that device's memory.
+template <class B = Cpu, class T, Operand X>
 void assign(const Var<T>& out, const X& x) {
     const auto e = expr::node(x);
     index rows, cols;
@@ -344,28 +391,41 @@ void assign(const Var<T>& out, const X& x) {
         throw shape_error("assign: destination " + out.shape.str() + " for a (" + std::to_string(rows) + ", " +
                           std::to_string(cols) + ") expression");
     const auto r = e.resolved(rows, nullptr);
-    for (index i = 0; i < rows; ++i) {
-        T* o = out.val + i * out.ld;
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) o[j] = r.value(i, j);
+    if constexpr (is_device_backend_v<B>) {
+        if (rows > 0 && cols > 0)
+            B::for_each_index(rows * cols, expr::AssignBody<std::remove_cvref_t<decltype(r)>, T>{r, out.val, out.ld, cols});
+    } else {
+        for (index i = 0; i < rows; ++i) {
+            T* o = out.val + i * out.ld;
+            CANARY_VECTORIZE
+            for (index j = 0; j < cols; ++j) o[j] = r.value(i, j);
+        }
     }
 }
 
-/// Propagates the adjoint g (row-major, row stride ldg) of e's value into e's leaves, in one loop.
-/// `sink` must hold at least e's column count of scratch values when some leaf has no adjoint.
-template <class E, class T>
+/// Propagates the adjoint g (row-major, row stride ldg) of e's value into e's leaves, in one loop
+/// (on backend B: one fused kernel). `sink` must hold at least e's column count of scratch values
+/// when some leaf has no adjoint; a backend whose kernels run in the device pass takes nullptr
+/// and skips such leaves (runs_device_pass_v).
+template <class B = Cpu, class E, class T>
 void backprop(const E& e_unresolved, const T* g, index ldg, T* sink) {
     index rows, cols;
     expr::result_extent(e_unresolved, rows, cols);
-    const auto e = e_unresolved.resolved(rows, sink);
-    for (index i = 0; i < rows; ++i) {
-        const T* gi = g + i * ldg;
-        if constexpr (E::reduces) {
-            // Some adjoint is a sum along the row: iterations are dependent, no vectorisation hint.
-            for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
-        } else {
-            CANARY_VECTORIZE
-            for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
+    if constexpr (is_device_backend_v<B>) {
+        const auto e = e_unresolved.resolved(rows, runs_device_pass_v<B> ? nullptr : sink);
+        if (rows > 0 && cols > 0)
+            B::for_each_index(rows * cols, expr::BackpropBody<std::remove_cvref_t<decltype(e)>, T>{e, g, ldg, cols});
+    } else {
+        const auto e = e_unresolved.resolved(rows, sink);
+        for (index i = 0; i < rows; ++i) {
+            const T* gi = g + i * ldg;
+            if constexpr (E::reduces) {
+                // Some adjoint is a sum along the row: iterations are dependent, no vectorisation hint.
+                for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
+            } else {
+                CANARY_VECTORIZE
+                for (index j = 0; j < cols; ++j) e.back(i, j, gi[j], e.cache(i, j));
+            }
         }
     }
 }
@@ -382,10 +442,10 @@ Var<T> eval(Tape<T, B>& tape, const X& x) {
     e.result_shape(rows, cols, shape);
     const bool grad = tape.recording() && e.needs_grad();
     Var<T> out = tape.make(shape, grad);
-    assign(out, e);
+    assign<B>(out, e);
     if (grad) {
-        T* sink = tape.scratch(cols);
-        tape.record([e, out, sink] { backprop(e, out.adj, out.ld, sink); });
+        T* sink = runs_device_pass_v<B> ? nullptr : tape.scratch(cols);
+        tape.record([e, out, sink] { backprop<B>(e, out.adj, out.ld, sink); });
     }
     return out;
 }

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "canary/core/hd.hpp"
+
 namespace canary::math {
 
 namespace detail {
@@ -25,11 +27,27 @@ struct exp_constants<double> {
     static constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52
     static constexpr double ln2_hi = 0.693145751953125, ln2_lo = 1.42860682030941723212e-6;
 };
+
+// std::bit_cast is not a device function; CUDA's intrinsics are its device equivalent.
+CANARY_HD inline float float_from_bits(std::uint32_t bits) {
+#if CANARY_DEVICE_PASS
+    return __uint_as_float(bits);
+#else
+    return std::bit_cast<float>(bits);
+#endif
+}
+CANARY_HD inline double double_from_bits(std::uint64_t bits) {
+#if CANARY_DEVICE_PASS
+    return __longlong_as_double(static_cast<long long>(bits));
+#else
+    return std::bit_cast<double>(bits);
+#endif
+}
 }  // namespace detail
 
 /// e^x with x clamped to the range where the result is a normal number.
 template <class T>
-inline T exp(T x) {
+CANARY_HD inline T exp(T x) {
     using C = detail::exp_constants<T>;
     x = x < C::lo ? C::lo : (x > C::hi ? C::hi : x);
     // n = round(x / ln 2) by the magic-number trick (no call to nearbyint, so it vectorises).
@@ -48,7 +66,7 @@ inline T exp(T x) {
         p = p * r + T(1);
         p = p * r + T(1);
         const auto bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(n) + 127) << 23;
-        return p * std::bit_cast<float>(bits);
+        return p * detail::float_from_bits(bits);
     } else {
         // Taylor to degree 13: truncation below 2e-17 relative.
         constexpr double inv_fact[] = {1.0,
@@ -68,19 +86,19 @@ inline T exp(T x) {
         p = inv_fact[13];
         for (int i = 12; i >= 0; --i) p = p * r + inv_fact[i];
         const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(n) + 1023) << 52;
-        return p * std::bit_cast<double>(bits);
+        return p * detail::double_from_bits(bits);
     }
 }
 
 /// 1 / (1 + e^-x)
 template <class T>
-inline T sigmoid(T x) {
+CANARY_HD inline T sigmoid(T x) {
     return T(1) / (T(1) + math::exp(-x));
 }
 
 /// tanh x = 1 - 2 / (e^{2x} + 1); saturates cleanly to +-1 at the clamp.
 template <class T>
-inline T tanh(T x) {
+CANARY_HD inline T tanh(T x) {
     return T(1) - T(2) / (math::exp(T(2) * x) + T(1));
 }
 

@@ -1,6 +1,10 @@
 #pragma once
 // Primitive matrix-level operations with hand-written adjoints. The derivations are in
 // docs/autodiff.md; each backward closure below is the corresponding formula.
+//
+// Backends: matmul only calls B::gemm and works on every policy. An operation that touches
+// elements from the host branches on `if constexpr (is_device_backend_v<B>)` to B::device::op(...),
+// the device policy's implementation (canary/backend/cuda/ops.cuh); its else branch is the CPU code.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -53,46 +57,54 @@ Var<T> linear(Tape<T, B>& tape, const Var<T>& x, const Var<T>& w, const Var<T>& 
     if (x.cols() != in) detail::fail("linear", "input width " + std::to_string(x.cols()) + " but weight " + w.shape.str());
     const bool has_bias = b.val != nullptr;
     if (has_bias && b.numel() != out) detail::fail("linear", "bias " + b.shape.str() + " for " + std::to_string(out) + " outputs");
-    const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || (has_bias && b.requires_grad()));
-    const index rows = x.rows();
-    Var<T> y = tape.make(x.contiguous() ? x.shape.with_width(out) : Shape{rows, out}, grad);
-    if (has_bias) {
-        for (index r = 0; r < rows; ++r) B::copy(b.val, y.val + r * y.ld, out);
-    }
-    B::gemm(false, true, rows, out, in, T(1), x.val, x.ld, w.val, w.ld, has_bias ? T(1) : T(0), y.val, y.ld);
-    if (grad) {
-        tape.record([x, w, b, y, rows, in, out, has_bias] {
-            if (x.adj) B::gemm(false, false, rows, in, out, T(1), y.adj, y.ld, w.val, w.ld, T(1), x.adj, x.ld);
-            if (w.adj) B::gemm(true, false, out, in, rows, T(1), y.adj, y.ld, x.val, x.ld, T(1), w.adj, w.ld);
-            if (has_bias && b.adj) {
-                for (index r = 0; r < rows; ++r) {
-                    const T* g = y.adj + r * y.ld;
-                    CANARY_VECTORIZE
-                    for (index c = 0; c < out; ++c) b.adj[c] += g[c];
+    if constexpr (is_device_backend_v<B>) {
+        return B::device::linear(tape, x, w, b);
+    } else {
+        const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || (has_bias && b.requires_grad()));
+        const index rows = x.rows();
+        Var<T> y = tape.make(x.contiguous() ? x.shape.with_width(out) : Shape{rows, out}, grad);
+        if (has_bias) {
+            for (index r = 0; r < rows; ++r) B::copy(b.val, y.val + r * y.ld, out);
+        }
+        B::gemm(false, true, rows, out, in, T(1), x.val, x.ld, w.val, w.ld, has_bias ? T(1) : T(0), y.val, y.ld);
+        if (grad) {
+            tape.record([x, w, b, y, rows, in, out, has_bias] {
+                if (x.adj) B::gemm(false, false, rows, in, out, T(1), y.adj, y.ld, w.val, w.ld, T(1), x.adj, x.ld);
+                if (w.adj) B::gemm(true, false, out, in, rows, T(1), y.adj, y.ld, x.val, x.ld, T(1), w.adj, w.ld);
+                if (has_bias && b.adj) {
+                    for (index r = 0; r < rows; ++r) {
+                        const T* g = y.adj + r * y.ld;
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < out; ++c) b.adj[c] += g[c];
+                    }
                 }
-            }
-        });
+            });
+        }
+        return y;
     }
-    return y;
 }
 
 /// The sum of all elements, as a (1) variable. Adjoint: every element receives dS.
 template <class T, class B>
 Var<T> sum(Tape<T, B>& tape, const Var<T>& x) {
-    const bool grad = tape.recording() && x.requires_grad();
-    Var<T> s = tape.make(Shape{1}, grad);
-    T acc = T(0);
-    for (index r = 0; r < x.rows(); ++r)
-        for (index c = 0; c < x.cols(); ++c) acc += x(r, c);
-    s.val[0] = acc;
-    if (grad) {
-        tape.record([x, s] {
-            const T g = s.adj[0];
-            for (index r = 0; r < x.rows(); ++r)
-                for (index c = 0; c < x.cols(); ++c) x.grad(r, c) += g;
-        });
+    if constexpr (is_device_backend_v<B>) {
+        return B::device::sum(tape, x);
+    } else {
+        const bool grad = tape.recording() && x.requires_grad();
+        Var<T> s = tape.make(Shape{1}, grad);
+        T acc = T(0);
+        for (index r = 0; r < x.rows(); ++r)
+            for (index c = 0; c < x.cols(); ++c) acc += x(r, c);
+        s.val[0] = acc;
+        if (grad) {
+            tape.record([x, s] {
+                const T g = s.adj[0];
+                for (index r = 0; r < x.rows(); ++r)
+                    for (index c = 0; c < x.cols(); ++c) x.grad(r, c) += g;
+            });
+        }
+        return s;
     }
-    return s;
 }
 
 /// The mean of all elements, as a (1) variable. Adjoint: dS / n to every element.
@@ -105,48 +117,56 @@ Var<T> mean(Tape<T, B>& tape, const Var<T>& x) {
 /// Column sums of the matrix view: (rows, C) -> (1, C). Adjoint: dX(r, c) += dS(c).
 template <class T, class B>
 Var<T> sum_rows(Tape<T, B>& tape, const Var<T>& x) {
-    const bool grad = tape.recording() && x.requires_grad();
-    const index C = x.cols();
-    Var<T> s = tape.zeros(Shape{1, C}, grad);
-    for (index r = 0; r < x.rows(); ++r) {
-        const T* xr = x.val + r * x.ld;
-        CANARY_VECTORIZE
-        for (index c = 0; c < C; ++c) s.val[c] += xr[c];
+    if constexpr (is_device_backend_v<B>) {
+        return B::device::sum_rows(tape, x);
+    } else {
+        const bool grad = tape.recording() && x.requires_grad();
+        const index C = x.cols();
+        Var<T> s = tape.zeros(Shape{1, C}, grad);
+        for (index r = 0; r < x.rows(); ++r) {
+            const T* xr = x.val + r * x.ld;
+            CANARY_VECTORIZE
+            for (index c = 0; c < C; ++c) s.val[c] += xr[c];
+        }
+        if (grad) {
+            tape.record([x, s, C] {
+                for (index r = 0; r < x.rows(); ++r) {
+                    T* g = x.adj + r * x.ld;
+                    CANARY_VECTORIZE
+                    for (index c = 0; c < C; ++c) g[c] += s.adj[c];
+                }
+            });
+        }
+        return s;
     }
-    if (grad) {
-        tape.record([x, s, C] {
-            for (index r = 0; r < x.rows(); ++r) {
-                T* g = x.adj + r * x.ld;
-                CANARY_VECTORIZE
-                for (index c = 0; c < C; ++c) g[c] += s.adj[c];
-            }
-        });
-    }
-    return s;
 }
 
 /// Row sums of the matrix view: (R, C) -> (R, 1). Adjoint: dX(r, c) += dS(r).
 template <class T, class B>
 Var<T> sum_cols(Tape<T, B>& tape, const Var<T>& x) {
-    const bool grad = tape.recording() && x.requires_grad();
-    Var<T> s = tape.make(Shape{x.rows(), 1}, grad);
-    for (index r = 0; r < x.rows(); ++r) {
-        T acc = T(0);
-        for (index c = 0; c < x.cols(); ++c) acc += x(r, c);
-        s.val[r] = acc;
+    if constexpr (is_device_backend_v<B>) {
+        return B::device::sum_cols(tape, x);
+    } else {
+        const bool grad = tape.recording() && x.requires_grad();
+        Var<T> s = tape.make(Shape{x.rows(), 1}, grad);
+        for (index r = 0; r < x.rows(); ++r) {
+            T acc = T(0);
+            for (index c = 0; c < x.cols(); ++c) acc += x(r, c);
+            s.val[r] = acc;
+        }
+        if (grad) {
+            tape.record([x, s] {
+                const index C = x.cols();
+                for (index r = 0; r < x.rows(); ++r) {
+                    const T g = s.adj[r];
+                    T* xr = x.adj + r * x.ld;
+                    CANARY_VECTORIZE
+                    for (index c = 0; c < C; ++c) xr[c] += g;
+                }
+            });
+        }
+        return s;
     }
-    if (grad) {
-        tape.record([x, s] {
-            const index C = x.cols();
-            for (index r = 0; r < x.rows(); ++r) {
-                const T g = s.adj[r];
-                T* xr = x.adj + r * x.ld;
-                CANARY_VECTORIZE
-                for (index c = 0; c < C; ++c) xr[c] += g;
-            }
-        });
-    }
-    return s;
 }
 
 /// Concatenation along the last dimension: (R, Ca) ++ (R, Cb) -> (R, Ca + Cb). Its inverse,
@@ -154,30 +174,34 @@ Var<T> sum_cols(Tape<T, B>& tape, const Var<T>& x) {
 template <class T, class B>
 Var<T> concat_cols(Tape<T, B>& tape, const Var<T>& a, const Var<T>& b) {
     if (a.rows() != b.rows()) detail::fail("concat_cols", "row counts differ: " + a.shape.str() + " and " + b.shape.str());
-    const bool grad = tape.recording() && (a.requires_grad() || b.requires_grad());
-    const index ca = a.cols(), cb = b.cols();
-    Shape shape = (a.contiguous() && a.shape.rank() >= 2) ? a.shape.with_width(ca + cb) : Shape{a.rows(), ca + cb};
-    Var<T> y = tape.make(shape, grad);
-    for (index r = 0; r < a.rows(); ++r) {
-        B::copy(a.val + r * a.ld, y.val + r * y.ld, ca);
-        B::copy(b.val + r * b.ld, y.val + r * y.ld + ca, cb);
-    }
-    if (grad) {
-        tape.record([a, b, y, ca, cb] {
-            for (index r = 0; r < a.rows(); ++r) {
-                const T* g = y.adj + r * y.ld;
-                if (a.adj) {
-                    CANARY_VECTORIZE
-                    for (index c = 0; c < ca; ++c) a.adj[r * a.ld + c] += g[c];
+    if constexpr (is_device_backend_v<B>) {
+        return B::device::concat_cols(tape, a, b);
+    } else {
+        const bool grad = tape.recording() && (a.requires_grad() || b.requires_grad());
+        const index ca = a.cols(), cb = b.cols();
+        Shape shape = (a.contiguous() && a.shape.rank() >= 2) ? a.shape.with_width(ca + cb) : Shape{a.rows(), ca + cb};
+        Var<T> y = tape.make(shape, grad);
+        for (index r = 0; r < a.rows(); ++r) {
+            B::copy(a.val + r * a.ld, y.val + r * y.ld, ca);
+            B::copy(b.val + r * b.ld, y.val + r * y.ld + ca, cb);
+        }
+        if (grad) {
+            tape.record([a, b, y, ca, cb] {
+                for (index r = 0; r < a.rows(); ++r) {
+                    const T* g = y.adj + r * y.ld;
+                    if (a.adj) {
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < ca; ++c) a.adj[r * a.ld + c] += g[c];
+                    }
+                    if (b.adj) {
+                        CANARY_VECTORIZE
+                        for (index c = 0; c < cb; ++c) b.adj[r * b.ld + c] += g[ca + c];
+                    }
                 }
-                if (b.adj) {
-                    CANARY_VECTORIZE
-                    for (index c = 0; c < cb; ++c) b.adj[r * b.ld + c] += g[ca + c];
-                }
-            }
-        });
+            });
+        }
+        return y;
     }
-    return y;
 }
 
 /// A contiguous copy of a (possibly strided) view, e.g. one time step. Adjoint: identity.
@@ -190,35 +214,39 @@ Var<T> copy(Tape<T, B>& tape, const Var<T>& x) {
 /// Adjoint: dX = Y * (dY - rowsum(dY * Y)).
 template <class T, class B>
 Var<T> softmax(Tape<T, B>& tape, const Var<T>& x) {
-    const bool grad = tape.recording() && x.requires_grad();
-    Var<T> y = tape.make(x.contiguous() ? x.shape : Shape{x.rows(), x.cols()}, grad);
-    const index C = x.cols();
-    for (index r = 0; r < x.rows(); ++r) {
-        const T* xr = x.val + r * x.ld;
-        T* yr = y.val + r * y.ld;
-        T mx = -std::numeric_limits<T>::infinity();
-        for (index c = 0; c < C; ++c) mx = std::max(mx, xr[c]);
-        T z = T(0);
-        for (index c = 0; c < C; ++c) {
-            yr[c] = std::exp(xr[c] - mx);
-            z += yr[c];
-        }
-        const T inv = T(1) / z;
-        for (index c = 0; c < C; ++c) yr[c] *= inv;
-    }
-    if (grad) {
-        tape.record([x, y, C] {
-            for (index r = 0; r < x.rows(); ++r) {
-                const T* yr = y.val + r * y.ld;
-                const T* gy = y.adj + r * y.ld;
-                T dot = T(0);
-                for (index c = 0; c < C; ++c) dot += gy[c] * yr[c];
-                T* gx = x.adj + r * x.ld;
-                for (index c = 0; c < C; ++c) gx[c] += yr[c] * (gy[c] - dot);
+    if constexpr (is_device_backend_v<B>) {
+        return B::device::softmax(tape, x);
+    } else {
+        const bool grad = tape.recording() && x.requires_grad();
+        Var<T> y = tape.make(x.contiguous() ? x.shape : Shape{x.rows(), x.cols()}, grad);
+        const index C = x.cols();
+        for (index r = 0; r < x.rows(); ++r) {
+            const T* xr = x.val + r * x.ld;
+            T* yr = y.val + r * y.ld;
+            T mx = -std::numeric_limits<T>::infinity();
+            for (index c = 0; c < C; ++c) mx = std::max(mx, xr[c]);
+            T z = T(0);
+            for (index c = 0; c < C; ++c) {
+                yr[c] = std::exp(xr[c] - mx);
+                z += yr[c];
             }
-        });
+            const T inv = T(1) / z;
+            for (index c = 0; c < C; ++c) yr[c] *= inv;
+        }
+        if (grad) {
+            tape.record([x, y, C] {
+                for (index r = 0; r < x.rows(); ++r) {
+                    const T* yr = y.val + r * y.ld;
+                    const T* gy = y.adj + r * y.ld;
+                    T dot = T(0);
+                    for (index c = 0; c < C; ++c) dot += gy[c] * yr[c];
+                    T* gx = x.adj + r * x.ld;
+                    for (index c = 0; c < C; ++c) gx[c] += yr[c] * (gy[c] - dot);
+                }
+            });
+        }
+        return y;
     }
-    return y;
 }
 
 }  // namespace canary

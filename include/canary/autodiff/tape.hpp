@@ -72,9 +72,11 @@ public:
         return v;
     }
     /// Copies data (row-major, s.numel() values) into a new variable.
+    /// With a device backend, data is host memory and is transferred to the device.
     Var<T> input(const T* data, Shape s, bool with_grad = false) {
         Var<T> v = make(s, with_grad);
-        Backend::copy(data, v.val, s.numel());
+        if constexpr (is_device_backend_v<Backend>) Backend::to_device(data, v.val, s.numel());
+        else Backend::copy(data, v.val, s.numel());
         return v;
     }
     /// Raw scratch memory valid until reset() (saved activations, masks, indices).
@@ -99,15 +101,25 @@ public:
     /// loss this is dL/dL = 1).
     void backward(Var<T> out) {
         require_grad(out);
-        for (index r = 0; r < out.rows(); ++r)
-            for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = T(1);
+        if constexpr (is_device_backend_v<Backend>) {
+            for (index r = 0; r < out.rows(); ++r) Backend::fill(out.adj + r * out.ld, out.cols(), T(1));
+        } else {
+            for (index r = 0; r < out.rows(); ++r)
+                for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = T(1);
+        }
         run_backward();
     }
-    /// Runs the reverse pass from `out` with an upstream gradient (row-major, out.numel() values).
+    /// Runs the reverse pass from `out` with an upstream gradient (row-major, out.numel() values;
+    /// host memory also with a device backend).
     void backward(Var<T> out, const T* seed) {
         require_grad(out);
-        for (index r = 0; r < out.rows(); ++r)
-            for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = seed[r * out.cols() + c];
+        if constexpr (is_device_backend_v<Backend>) {
+            for (index r = 0; r < out.rows(); ++r)
+                Backend::to_device(seed + r * out.cols(), out.adj + r * out.ld, out.cols());
+        } else {
+            for (index r = 0; r < out.rows(); ++r)
+                for (index c = 0; c < out.cols(); ++c) out.grad(r, c) = seed[r * out.cols() + c];
+        }
         run_backward();
     }
 

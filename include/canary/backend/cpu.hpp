@@ -7,7 +7,9 @@
 #include <Eigen/Core>
 
 #include "canary/backend/parallel.hpp"
+#include "canary/backend/traits.hpp"
 #include "canary/core/arena.hpp"
+#include "canary/core/hd.hpp"
 #include "canary/core/shape.hpp"
 
 // Inner loops over contiguous columns carry no dependence between iterations; telling the
@@ -209,6 +211,15 @@ struct Cpu {
     template <class T>
     static void copy(const T* src, T* dst, index n) {
         if (n > 0) std::memcpy(dst, src, sizeof(T) * static_cast<std::size_t>(n));
+    }
+
+    /// Runs body(i) for i in [0, n): the host side of the backends' shared kernel bodies (CANARY_HD
+    /// functors over an index). A device policy launches the same body as a grid-stride kernel.
+    /// requires: body(i) for distinct i write distinct memory (no dependence between iterations).
+    template <class F>
+    static void for_each_index(index n, const F& body) {
+        CANARY_VECTORIZE
+        for (index i = 0; i < n; ++i) body(i);
     }
 };
 

@@ -19,13 +19,27 @@ inline std::vector<std::int64_t> dims_of(const Shape& s) {
     return d;
 }
 
+/// A device model's parameters live in device memory: state-dict I/O goes through a host copy.
+template <class M>
+inline constexpr bool parameters_on_device_v = [] {
+    if constexpr (requires { typename M::backend; }) return is_device_backend_v<typename M::backend>;
+    else return false;
+}();
+
 /// Adds every parameter of `model` to `file` (as F32 for float models, F64 for double).
 template <class M>
 void put_parameters(const M& model, safetensors& file, const std::string& prefix = "") {
     using T = typename M::scalar;
+    std::vector<T> host;
+    const T* values = model.parameters();
+    if constexpr (parameters_on_device_v<M>) {
+        host.resize(static_cast<std::size_t>(M::param_count));
+        M::backend::to_host(values, host.data(), M::param_count);
+        values = host.data();
+    }
     for (const auto& p : model.named_parameters())
         file.put<T>(prefix + p.name, dims_of(p.shape),
-                    std::span<const T>(model.parameters() + p.offset, static_cast<std::size_t>(p.shape.numel())));
+                    std::span<const T>(values + p.offset, static_cast<std::size_t>(p.shape.numel())));
 }
 
 /// Writes the model's parameters to `path` atomically (temporary file, then rename).
@@ -44,7 +58,9 @@ void save_state_dict(const M& model, const std::filesystem::path& path) {
 template <class M>
 void load_parameters(M& model, const safetensors& file, const std::string& prefix = "", bool allow_unexpected = false) {
     using T = typename M::scalar;
-    std::vector<T> staged(model.parameters(), model.parameters() + M::param_count);
+    std::vector<T> staged(static_cast<std::size_t>(M::param_count));
+    if constexpr (parameters_on_device_v<M>) M::backend::to_host(model.parameters(), staged.data(), M::param_count);
+    else std::copy(model.parameters(), model.parameters() + M::param_count, staged.begin());
     for (const auto& p : model.named_parameters()) {
         const std::string name = prefix + p.name;
         if (!file.contains(name)) throw tensor_error(name, "missing from " + file.source());
@@ -60,7 +76,8 @@ void load_parameters(M& model, const safetensors& file, const std::string& prefi
             if (!known) throw tensor_error(name, "in " + file.source() + " is not a parameter of this model");
         }
     }
-    std::copy(staged.begin(), staged.end(), model.parameters());
+    if constexpr (parameters_on_device_v<M>) M::backend::to_device(staged.data(), model.parameters(), M::param_count);
+    else std::copy(staged.begin(), staged.end(), model.parameters());
 }
 
 template <class M>

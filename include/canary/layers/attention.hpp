@@ -33,21 +33,37 @@ Var<T> weighted_time_sum(Tape<T, B>& tape, const Var<T>& weights, const Var<T>& 
     const index batch = x.shape[0], steps = x.shape[1], F = x.cols();
     const bool grad = tape.recording() && (weights.requires_grad() || x.requires_grad());
     Var<T> context = tape.make(Shape{batch, F}, grad);
-    for (index b = 0; b < batch; ++b)
-        B::gemm(false, false, 1, F, steps, T(1), weights.val + b * weights.ld, steps, x.val + b * steps * x.ld, x.ld,
-                T(0), context.val + b * F, F);
-    if (grad) {
-        tape.record([weights, x, context, batch, steps, F] {
-            for (index b = 0; b < batch; ++b) {
-                const T* g = context.adj + b * F;
-                const T* xb = x.val + b * steps * x.ld;
+    if constexpr (is_device_backend_v<B>) {
+        // The device path: the same products, each as ONE batched GEMM over the batch rows.
+        gemm_strided_batched<B>(batch, false, false, 1, F, steps, T(1), weights.val, steps, weights.ld, x.val, x.ld,
+                                steps * x.ld, T(0), context.val, F, F);
+        if (grad) {
+            tape.record([weights, x, context, batch, steps, F] {
                 if (weights.adj)
-                    B::gemm(false, true, 1, steps, F, T(1), g, F, xb, x.ld, T(1), weights.adj + b * weights.ld, steps);
+                    gemm_strided_batched<B>(batch, false, true, 1, steps, F, T(1), context.adj, F, F, x.val, x.ld, steps * x.ld,
+                                            T(1), weights.adj, steps, weights.ld);
                 if (x.adj)
-                    B::gemm(true, false, steps, F, 1, T(1), weights.val + b * weights.ld, steps, g, F, T(1),
-                            x.adj + b * steps * x.ld, x.ld);
-            }
-        });
+                    gemm_strided_batched<B>(batch, true, false, steps, F, 1, T(1), weights.val, steps, weights.ld, context.adj,
+                                            F, F, T(1), x.adj, x.ld, steps * x.ld);
+            });
+        }
+    } else {
+        for (index b = 0; b < batch; ++b)
+            B::gemm(false, false, 1, F, steps, T(1), weights.val + b * weights.ld, steps, x.val + b * steps * x.ld, x.ld,
+                    T(0), context.val + b * F, F);
+        if (grad) {
+            tape.record([weights, x, context, batch, steps, F] {
+                for (index b = 0; b < batch; ++b) {
+                    const T* g = context.adj + b * F;
+                    const T* xb = x.val + b * steps * x.ld;
+                    if (weights.adj)
+                        B::gemm(false, true, 1, steps, F, T(1), g, F, xb, x.ld, T(1), weights.adj + b * weights.ld, steps);
+                    if (x.adj)
+                        B::gemm(true, false, steps, F, 1, T(1), weights.val + b * weights.ld, steps, g, F, T(1),
+                                x.adj + b * steps * x.ld, x.ld);
+                }
+            });
+        }
     }
     return context;
 }
@@ -143,7 +159,16 @@ struct TemporalAttention {
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         const Attended<T> out = attend(tape, p, x);
-        if (probe) probe->capture(out.alpha);
+        if (probe) {
+            if constexpr (is_device_backend_v<B>) {
+                // The probe reads on the host: give it a host copy of the (contiguous) weights.
+                std::vector<T> host(static_cast<std::size_t>(out.alpha.numel()));
+                B::to_host(out.alpha.val, host.data(), out.alpha.numel());
+                probe->capture(Var<T>{host.data(), nullptr, out.alpha.shape, out.alpha.cols()});
+            } else {
+                probe->capture(out.alpha);
+            }
+        }
         return out.context;
     }
 

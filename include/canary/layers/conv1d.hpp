@@ -114,6 +114,12 @@ struct Conv1D {
 
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
+        if constexpr (is_device_backend_v<B>) return device_forward<Conv1D>::run(*this, tape, p, x);  // conv1d_generic.hpp
+        else return forward_cpu(tape, p, x);
+    }
+
+    template <class T, class B>
+    Var<T> forward_cpu(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.cols() != In) bad_input(x.shape);
         const index batch = x.shape[0], steps = x.shape[1];
         const index steps_out = output_length(steps);
@@ -195,7 +201,6 @@ struct Conv1D {
         return y;
     }
 
-private:
     [[noreturn]] void bad_input(const Shape& s) const {
         throw shape_error(name() + ": needs a (batch, time, " + std::to_string(In) + ") input, got " + s.str());
     }

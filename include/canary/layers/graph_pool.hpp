@@ -8,6 +8,7 @@
 #include <string>
 
 #include "canary/autodiff/ops.hpp"
+#include "canary/core/hd.hpp"
 #include "canary/layers/graph_batch.hpp"
 #include "canary/model/layer.hpp"
 
@@ -24,6 +25,74 @@ constexpr const char* pool_name() {
     else return "GlobalMaxPool";
 }
 
+/// Device path, forward: one index per (graph, feature), nodes in order, the CPU's NaN rule.
+template <class T, GraphReduce R>
+struct NodeReduce {
+    const T* x;
+    T* y;
+    index* arg;  // max only
+    index nodes, f;
+    CANARY_HD void operator()(index q) const {
+        const index b = q / f, c = q - b * f;
+        const T* xb = x + b * nodes * f;
+        if constexpr (R == GraphReduce::max) {
+            T best = xb[c];
+            index at = 0;
+            for (index n = 1; n < nodes; ++n) {
+                const T v = xb[n * f + c];
+                if (best == best && (v > best || v != v)) {  // x != x: NaN wins and stays (torch.max)
+                    best = v;
+                    at = n;
+                }
+            }
+            y[q] = best;
+            arg[q] = at;
+        } else {
+            T acc = T(0);
+            for (index n = 0; n < nodes; ++n) acc += xb[n * f + c];
+            if constexpr (R == GraphReduce::mean) acc *= T(1) / static_cast<T>(nodes);
+            y[q] = acc;
+        }
+    }
+};
+
+/// Device path, backward: max routes each (graph, feature) to its winner (distinct targets);
+/// mean and sum spread dy over every node (one index per node feature).
+template <class T, GraphReduce R>
+struct NodeReduceBackward {
+    const T* gy;
+    const index* arg;
+    T* gx;
+    index nodes, f;
+    CANARY_HD void operator()(index q) const {
+        if constexpr (R == GraphReduce::max) {
+            const index b = q / f, c = q - b * f;
+            gx[(b * nodes + arg[q]) * f + c] += gy[q];
+        } else {
+            const index row = q / f, c = q - row * f, b = row / nodes;
+            const T scale = R == GraphReduce::mean ? T(1) / static_cast<T>(nodes) : T(1);
+            gx[q] += scale * gy[b * f + c];
+        }
+    }
+};
+
+template <GraphReduce R, class T, class B>
+Var<T> graph_pool_device(Tape<T, B>& tape, const Var<T>& x, index graphs, index nodes) {
+    const index f = x.cols();
+    const bool grad = tape.recording() && x.requires_grad();
+    Var<T> y = tape.make(Shape{graphs, f}, grad);
+    index* arg = nullptr;
+    if constexpr (R == GraphReduce::max) arg = tape.template scratch<index>(graphs * f);
+    B::for_each_index(graphs * f, NodeReduce<T, R>{x.val, y.val, arg, nodes, f});
+    if (grad) {
+        tape.record([x, y, arg, graphs, nodes, f] {
+            B::for_each_index(R == GraphReduce::max ? graphs * f : graphs * nodes * f,
+                              NodeReduceBackward<T, R>{y.adj, arg, x.adj, nodes, f});
+        });
+    }
+    return y;
+}
+
 /// The pooling primitive on contiguous x viewed as (graphs, nodes, F).
 template <GraphReduce R, class T, class B>
 Var<T> graph_pool(Tape<T, B>& tape, const Var<T>& x, index graphs, index nodes) {
@@ -31,58 +100,62 @@ Var<T> graph_pool(Tape<T, B>& tape, const Var<T>& x, index graphs, index nodes) 
     if (nodes <= 0 || !x.contiguous() || x.rows() != graphs * nodes)
         fail(pool_name<R>(), "input " + x.shape.str() + " is not " + std::to_string(graphs) + " graphs of " +
                                  std::to_string(nodes) + " > 0 nodes (contiguous)");
-    const bool grad = tape.recording() && x.requires_grad();
-    Var<T> y = tape.make(Shape{graphs, f}, grad);
-    index* arg = nullptr;  // max: the node that won each (graph, feature)
-    if constexpr (R == GraphReduce::max) arg = tape.template scratch<index>(graphs * f);
-    for (index b = 0; b < graphs; ++b) {
-        T* yb = y.val + b * f;
-        const T* xb = x.val + b * nodes * f;
-        if constexpr (R == GraphReduce::max) {
-            index* ab = arg + b * f;
-            for (index c = 0; c < f; ++c) {
-                yb[c] = xb[c];
-                ab[c] = 0;
-            }
-            for (index n = 1; n < nodes; ++n)
+    if constexpr (is_device_backend_v<B>) {
+        return graph_pool_device<R>(tape, x, graphs, nodes);
+    } else {
+        const bool grad = tape.recording() && x.requires_grad();
+        Var<T> y = tape.make(Shape{graphs, f}, grad);
+        index* arg = nullptr;  // max: the node that won each (graph, feature)
+        if constexpr (R == GraphReduce::max) arg = tape.template scratch<index>(graphs * f);
+        for (index b = 0; b < graphs; ++b) {
+            T* yb = y.val + b * f;
+            const T* xb = x.val + b * nodes * f;
+            if constexpr (R == GraphReduce::max) {
+                index* ab = arg + b * f;
                 for (index c = 0; c < f; ++c) {
-                    const T v = xb[n * f + c];
-                    // Strictly greater keeps the first maximum; a NaN wins and stays (as torch.max).
-                    if (!std::isnan(yb[c]) && (v > yb[c] || std::isnan(v))) {
-                        yb[c] = v;
-                        ab[c] = n;
-                    }
+                    yb[c] = xb[c];
+                    ab[c] = 0;
                 }
-        } else {
-            for (index c = 0; c < f; ++c) yb[c] = T(0);
-            for (index n = 0; n < nodes; ++n) {
-                CANARY_VECTORIZE
-                for (index c = 0; c < f; ++c) yb[c] += xb[n * f + c];
-            }
-            if constexpr (R == GraphReduce::mean) {
-                const T inv = T(1) / static_cast<T>(nodes);
-                for (index c = 0; c < f; ++c) yb[c] *= inv;
+                for (index n = 1; n < nodes; ++n)
+                    for (index c = 0; c < f; ++c) {
+                        const T v = xb[n * f + c];
+                        // Strictly greater keeps the first maximum; a NaN wins and stays (as torch.max).
+                        if (!std::isnan(yb[c]) && (v > yb[c] || std::isnan(v))) {
+                            yb[c] = v;
+                            ab[c] = n;
+                        }
+                    }
+            } else {
+                for (index c = 0; c < f; ++c) yb[c] = T(0);
+                for (index n = 0; n < nodes; ++n) {
+                    CANARY_VECTORIZE
+                    for (index c = 0; c < f; ++c) yb[c] += xb[n * f + c];
+                }
+                if constexpr (R == GraphReduce::mean) {
+                    const T inv = T(1) / static_cast<T>(nodes);
+                    for (index c = 0; c < f; ++c) yb[c] *= inv;
+                }
             }
         }
-    }
-    if (grad) {
-        tape.record([x, y, arg, graphs, nodes, f] {
-            for (index b = 0; b < graphs; ++b) {
-                const T* gy = y.adj + b * f;
-                T* gx = x.adj + b * nodes * f;
-                if constexpr (R == GraphReduce::max) {
-                    for (index c = 0; c < f; ++c) gx[arg[b * f + c] * f + c] += gy[c];
-                } else {
-                    const T scale = R == GraphReduce::mean ? T(1) / static_cast<T>(nodes) : T(1);
-                    for (index n = 0; n < nodes; ++n) {
-                        CANARY_VECTORIZE
-                        for (index c = 0; c < f; ++c) gx[n * f + c] += scale * gy[c];
+        if (grad) {
+            tape.record([x, y, arg, graphs, nodes, f] {
+                for (index b = 0; b < graphs; ++b) {
+                    const T* gy = y.adj + b * f;
+                    T* gx = x.adj + b * nodes * f;
+                    if constexpr (R == GraphReduce::max) {
+                        for (index c = 0; c < f; ++c) gx[arg[b * f + c] * f + c] += gy[c];
+                    } else {
+                        const T scale = R == GraphReduce::mean ? T(1) / static_cast<T>(nodes) : T(1);
+                        for (index n = 0; n < nodes; ++n) {
+                            CANARY_VECTORIZE
+                            for (index c = 0; c < f; ++c) gx[n * f + c] += scale * gy[c];
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
+        return y;
     }
-    return y;
 }
 
 }  // namespace detail

@@ -164,6 +164,17 @@ void add_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, inde
     }
 }
 
+/// The backend-generic implementation of a cell (canary/layers/recurrent_generic.hpp, which the
+/// device policies' headers include): device backends run it, the CPU keeps Cell::run.
+template <class Cell>
+struct GenericCell;
+
+template <class Cell, class T, class B>
+void run_cell(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
+    if constexpr (is_device_backend_v<B>) GenericCell<Cell>::run(tape, w, io, reverse, grad);
+    else Cell::run(tape, w, io, reverse, grad);
+}
+
 }  // namespace detail
 
 /// A stack of `Layers` recurrent layers with `Directions` (1 or 2) directions each, computed by
@@ -284,7 +295,7 @@ struct RecurrentStack {
                 io.dx = layer_in.adj;
                 io.ldx = layer_in.ld;  // rows (b * steps + t) of any row stride
                 io.lddx = layer_in.ld;
-                if (d == 1 && grad && layer_in.adj) {
+                if (!is_device_backend_v<B> && d == 1 && grad && layer_in.adj) {
                     // The backward direction's input gradient goes to its own buffer, added after
                     // both directions finish: the directions can run in parallel, and the sum is
                     // the same at every thread count.
@@ -310,9 +321,15 @@ struct RecurrentStack {
                     io.cn = result.state.c.val + state_offset;
                     io.dcn = result.state.c.adj ? result.state.c.adj + state_offset : nullptr;
                 }
-                plans[d] = Cell::prepare(tape, w, io, /*reverse=*/d == 1, grad);
+                if constexpr (is_device_backend_v<B>) {
+                    detail::GenericCell<Cell>::run(tape, w, io, /*reverse=*/d == 1, grad);
+                } else {
+                    plans[d] = Cell::prepare(tape, w, io, /*reverse=*/d == 1, grad);
+                }
             }
-            if constexpr (Directions == 1) {
+            if constexpr (is_device_backend_v<B>) {
+                // The device cells ran above, one direction after the other (one stream).
+            } else if constexpr (Directions == 1) {
                 Cell::template forward<B>(plans[0]);
                 if (grad) {
                     const auto plan = plans[0];

@@ -12,6 +12,7 @@
 // map each step on its own). Bidirectional layers read the future: asking to stream one is a
 // compile error that says so. Another layer that maps each time step independently can opt in
 // by specialising `canary::streams_step_by_step<L>` to true.
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -128,15 +129,22 @@ class Stream {
 public:
     using model_type = Model<Net, T, Backend>;
 
+    /// With a device backend the carried states live in the device's memory.
     Stream(const model_type& model, index batch)
         : model_(&model), batch_(batch),
-          state_(static_cast<std::size_t>(detail::stream_state_width<Net>() * batch), T(0)) {
+          state_(is_device_backend_v<Backend> ? 0 : static_cast<std::size_t>(detail::stream_state_width<Net>() * batch), T(0)) {
         if (batch < 1) throw config_error("Stream: batch must be at least 1, got " + std::to_string(batch));
+        if constexpr (is_device_backend_v<Backend>) {
+            device_state_ = device_array(detail::stream_state_width<Net>() * batch);
+            device_input_ = device_array(batch * Net::in_width);
+            Backend::zero(device_state_.get(), detail::stream_state_width<Net>() * batch);
+        }
     }
 
     /// Forgets every carried state (a new sequence starts).
     void reset() {
-        std::fill(state_.begin(), state_.end(), T(0));
+        if constexpr (is_device_backend_v<Backend>) Backend::zero(device_state_.get(), detail::stream_state_width<Net>() * batch_);
+        else std::fill(state_.begin(), state_.end(), T(0));
         steps_ = 0;
     }
     index batch() const noexcept { return batch_; }
@@ -155,13 +163,21 @@ public:
         const Var<T> x{x_t.val, nullptr, Shape{batch_, 1, Net::in_width}, x_t.ld};
         // Inference never writes parameters; ParamSpan is a mutable view for training's sake.
         const ParamSpan<T> params{const_cast<T*>(model_->parameters()), nullptr, Net::param_count};
-        T* state = state_.data();
+        T* state = is_device_backend_v<Backend> ? device_state_.get() : state_.data();
         const Var<T> y = advance(model_->net(), params, x, state);
         ++steps_;
         return Var<T>{y.val, nullptr, Shape{batch_, y.cols()}, y.rows() == batch_ ? y.ld : y.cols()};
     }
-    /// Consumes one time step from batch * In contiguous values.
-    Var<T> step(const T* x_t) { return step(Var<T>{const_cast<T*>(x_t), nullptr, Shape{batch_, Net::in_width}, Net::in_width}); }
+    /// Consumes one time step from batch * In contiguous values (host values also with a device
+    /// backend: they are transferred first).
+    Var<T> step(const T* x_t) {
+        if constexpr (is_device_backend_v<Backend>) {
+            Backend::to_device(x_t, device_input_.get(), batch_ * Net::in_width);
+            return step(Var<T>{device_input_.get(), nullptr, Shape{batch_, Net::in_width}, Net::in_width});
+        } else {
+            return step(Var<T>{const_cast<T*>(x_t), nullptr, Shape{batch_, Net::in_width}, Net::in_width});
+        }
+    }
 
 private:
     template <class L>
@@ -190,9 +206,15 @@ private:
         }
     }
 
+    static std::shared_ptr<T> device_array(index n) {
+        T* p = static_cast<T*>(Backend::memory::allocate(sizeof(T) * static_cast<std::size_t>(n > 0 ? n : 1)));
+        return std::shared_ptr<T>(p, [](T* q) { Backend::memory::deallocate(q); });
+    }
+
     const model_type* model_;
     index batch_;
     std::vector<T> state_;
+    std::shared_ptr<T> device_state_, device_input_;  // device backends: states and the staged step
     Tape<T, Backend> tape_{false};
     long steps_ = 0;
 };

@@ -20,6 +20,25 @@
 
 namespace canary {
 
+namespace kernels {
+/// One element of encoder_dropout's mask: splitmix64 of (key + i * golden), zero when the top 32
+/// bits fall below p * 2^32, else the keep scale.
+template <class T>
+struct HashDropoutMask {
+    T* m;
+    std::uint64_t key;
+    std::uint64_t threshold;
+    T keep_scale;
+    CANARY_HD void operator()(index i) const {
+        std::uint64_t z = key + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        m[i] = (z >> 32) < threshold ? T(0) : keep_scale;
+    }
+};
+}  // namespace kernels
+
 namespace detail {
 /// Dropout for the encoder layer: torch.nn.Dropout semantics (zero with probability p, survivors
 /// scaled by 1/(1-p), identity outside training), but the mask of element i is a hash of (one draw
@@ -36,13 +55,18 @@ Var<T> encoder_dropout(Tape<T, B>& tape, double p, const Var<T>& x) {
     const T keep_scale = T(1) / static_cast<T>(1.0 - p);
     T* m = mask.val;
     const index n = mask.numel();
-    CANARY_VECTORIZE
-    for (index i = 0; i < n; ++i) {
-        std::uint64_t z = key + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        m[i] = (z >> 32) < threshold ? T(0) : keep_scale;
+    if constexpr (is_device_backend_v<B>) {
+        // The same counter-based hash as the loop below, as one kernel: the CPU's exact masks.
+        B::for_each_index(n, kernels::HashDropoutMask<T>{m, key, threshold, keep_scale});
+    } else {
+        CANARY_VECTORIZE
+        for (index i = 0; i < n; ++i) {
+            std::uint64_t z = key + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            m[i] = (z >> 32) < threshold ? T(0) : keep_scale;
+        }
     }
     return eval(tape, x * mask);
 }

@@ -53,8 +53,16 @@ public:
 
     void reinitialize(std::uint64_t seed) {
         Rng rng(seed);
-        Backend::zero(values_.get(), param_count);
-        init_params(net_, ParamSpan<T>{values_.get(), nullptr, param_count}, rng);
+        if constexpr (is_device_backend_v<Backend>) {
+            // The same host initialisation as on the CPU, then one transfer: a device model starts
+            // from exactly the CPU model's weights for the same seed.
+            std::vector<T> host(static_cast<std::size_t>(param_count), T(0));
+            init_params(net_, ParamSpan<T>{host.data(), nullptr, param_count}, rng);
+            Backend::to_device(host.data(), values_.get(), param_count);
+        } else {
+            Backend::zero(values_.get(), param_count);
+            init_params(net_, ParamSpan<T>{values_.get(), nullptr, param_count}, rng);
+        }
         zero_grad();
     }
 

@@ -4,6 +4,8 @@
 // weights.
 #include <cmath>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "canary/core/error.hpp"
 #include "canary/model/model.hpp"
@@ -22,7 +24,16 @@ void check_finite_loss(T loss, long step) {
 /// gradient holds a NaN or an infinity, with the element's position.
 template <class M>
 void check_finite_gradients(const M& model, long step) {
-    const auto* g = model.gradients();
+    using T = std::remove_cvref_t<decltype(*model.gradients())>;
+    std::vector<T> host;  // a device model's gradients are read from a host copy
+    const T* g = model.gradients();
+    if constexpr (requires { typename M::backend; }) {
+        if constexpr (is_device_backend_v<typename M::backend>) {
+            host.resize(static_cast<std::size_t>(M::param_count));
+            M::backend::to_host(g, host.data(), M::param_count);
+            g = host.data();
+        }
+    }
     for (const auto& p : model.named_parameters()) {
         for (index i = 0; i < p.shape.numel(); ++i) {
             const auto v = g[p.offset + i];

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "canary/autodiff/ops.hpp"
+#include "canary/backend/kernels.hpp"
 
 namespace canary {
 
@@ -53,14 +54,20 @@ Var<T> mean_elementwise_loss(Tape<T, B>& tape, const Var<T>& pred, const Var<T>&
 ///   dl/dx = (1 + (w - 1) y) (s(x) - 1) + (1 - y)
 template <class T, class B>
 Var<T> bce_with_logits(Tape<T, B>& tape, const Var<T>& logits, const Var<T>& targets, T pos_weight = T(1)) {
-    return detail::mean_elementwise_loss(
-        tape, logits, targets, "bce_with_logits",
-        [pos_weight](T x, T y) {
-            return (T(1) - y) * x + (T(1) + (pos_weight - T(1)) * y) * detail::softplus_stable(-x);
-        },
-        [pos_weight](T x, T y) {
-            return (T(1) + (pos_weight - T(1)) * y) * (detail::sigmoid_exact(x) - T(1)) + (T(1) - y);
-        });
+    if constexpr (is_device_backend_v<B>) {
+        detail::same_extent("bce_with_logits", logits.rows(), logits.cols(), targets.rows(), targets.cols());
+        if (logits.numel() == 0) throw shape_error("bce_with_logits: empty batch");
+        return B::device::mean_elementwise_loss(tape, logits, targets, kernels::BceWithLogits<T>{pos_weight});
+    } else {
+        return detail::mean_elementwise_loss(
+            tape, logits, targets, "bce_with_logits",
+            [pos_weight](T x, T y) {
+                return (T(1) - y) * x + (T(1) + (pos_weight - T(1)) * y) * detail::softplus_stable(-x);
+            },
+            [pos_weight](T x, T y) {
+                return (T(1) + (pos_weight - T(1)) * y) * (detail::sigmoid_exact(x) - T(1)) + (T(1) - y);
+            });
+    }
 }
 
 /// Sigmoid focal loss (Lin et al. 2017; torchvision.ops.sigmoid_focal_loss), mean reduction:
@@ -70,36 +77,48 @@ Var<T> bce_with_logits(Tape<T, B>& tape, const Var<T>& logits, const Var<T>& tar
 ///   ce' = p - y, dp_t/dx = p (1 - p)(2y - 1), m = (1 - p_t)^gamma.
 template <class T, class B>
 Var<T> focal_loss(Tape<T, B>& tape, const Var<T>& logits, const Var<T>& targets, T alpha = T(0.25), T gamma = T(2)) {
-    auto parts = [alpha, gamma](T x, T y, T& a_t, T& p, T& pt, T& ce) {
-        p = detail::sigmoid_exact(x);
-        ce = (T(1) - y) * x + detail::softplus_stable(-x);
-        pt = p * y + (T(1) - p) * (T(1) - y);
-        a_t = alpha >= T(0) ? alpha * y + (T(1) - alpha) * (T(1) - y) : T(1);
-        (void)gamma;
-    };
-    return detail::mean_elementwise_loss(
-        tape, logits, targets, "focal_loss",
-        [=](T x, T y) {
-            T a_t, p, pt, ce;
-            parts(x, y, a_t, p, pt, ce);
-            return a_t * ce * std::pow(T(1) - pt, gamma);
-        },
-        [=](T x, T y) {
-            T a_t, p, pt, ce;
-            parts(x, y, a_t, p, pt, ce);
-            const T one_minus_pt = T(1) - pt;
-            const T m = std::pow(one_minus_pt, gamma);
-            const T dm = gamma == T(0) ? T(0) : gamma * std::pow(one_minus_pt, gamma - T(1)) * -(p * (T(1) - p) * (T(2) * y - T(1)));
-            return a_t * ((p - y) * m + ce * dm);
-        });
+    if constexpr (is_device_backend_v<B>) {
+        detail::same_extent("focal_loss", logits.rows(), logits.cols(), targets.rows(), targets.cols());
+        if (logits.numel() == 0) throw shape_error("focal_loss: empty batch");
+        return B::device::mean_elementwise_loss(tape, logits, targets, kernels::FocalLoss<T>{alpha, gamma});
+    } else {
+        auto parts = [alpha, gamma](T x, T y, T& a_t, T& p, T& pt, T& ce) {
+            p = detail::sigmoid_exact(x);
+            ce = (T(1) - y) * x + detail::softplus_stable(-x);
+            pt = p * y + (T(1) - p) * (T(1) - y);
+            a_t = alpha >= T(0) ? alpha * y + (T(1) - alpha) * (T(1) - y) : T(1);
+            (void)gamma;
+        };
+        return detail::mean_elementwise_loss(
+            tape, logits, targets, "focal_loss",
+            [=](T x, T y) {
+                T a_t, p, pt, ce;
+                parts(x, y, a_t, p, pt, ce);
+                return a_t * ce * std::pow(T(1) - pt, gamma);
+            },
+            [=](T x, T y) {
+                T a_t, p, pt, ce;
+                parts(x, y, a_t, p, pt, ce);
+                const T one_minus_pt = T(1) - pt;
+                const T m = std::pow(one_minus_pt, gamma);
+                const T dm = gamma == T(0) ? T(0) : gamma * std::pow(one_minus_pt, gamma - T(1)) * -(p * (T(1) - p) * (T(2) * y - T(1)));
+                return a_t * ((p - y) * m + ce * dm);
+            });
+    }
 }
 
 /// torch.nn.MSELoss, mean reduction: l = (x - y)^2, dl/dx = 2 (x - y).
 template <class T, class B>
 Var<T> mse_loss(Tape<T, B>& tape, const Var<T>& pred, const Var<T>& target) {
-    return detail::mean_elementwise_loss(
-        tape, pred, target, "mse_loss", [](T x, T y) { return (x - y) * (x - y); },
-        [](T x, T y) { return T(2) * (x - y); });
+    if constexpr (is_device_backend_v<B>) {
+        detail::same_extent("mse_loss", pred.rows(), pred.cols(), target.rows(), target.cols());
+        if (pred.numel() == 0) throw shape_error("mse_loss: empty batch");
+        return B::device::mean_elementwise_loss(tape, pred, target, kernels::SquaredError<T>{});
+    } else {
+        return detail::mean_elementwise_loss(
+            tape, pred, target, "mse_loss", [](T x, T y) { return (x - y) * (x - y); },
+            [](T x, T y) { return T(2) * (x - y); });
+    }
 }
 
 }  // namespace canary

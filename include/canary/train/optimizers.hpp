@@ -4,9 +4,12 @@
 // model trained here and in PyTorch from the same weights follows the same trajectory.
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "canary/backend/kernels.hpp"
+#include "canary/backend/traits.hpp"
 #include "canary/core/error.hpp"
 #include "canary/core/shape.hpp"
 
@@ -19,6 +22,12 @@ concept HasFlatParameters = requires(M& m) {
     m.gradients();
     M::param_count;
 };
+/// A model whose parameters live in a device backend's memory.
+template <class M>
+inline constexpr bool on_device_model_v = [] {
+    if constexpr (requires { typename M::backend; }) return is_device_backend_v<typename M::backend>;
+    else return false;
+}();
 }  // namespace detail
 
 /// Common interface: step(params, grads, n) and a model overload.
@@ -27,6 +36,8 @@ class OptimizerBase {
 public:
     template <detail::HasFlatParameters M>
     void step(M& model) {
+        static_assert(!detail::on_device_model_v<M>,
+                      "canary: this optimizer has no device implementation yet; SGD, Adam and AdamW do (docs/cuda.md)");
         static_cast<Derived*>(this)->step(model.parameters(), model.gradients(), M::param_count);
     }
     T learning_rate() const noexcept { return lr_; }
@@ -56,6 +67,27 @@ public:
             throw config_error("SGD: Nesterov momentum requires momentum > 0 and zero dampening");
     }
     using Base::step;
+    /// A host model runs the loop below; a device model runs the same update (kernels::SgdUpdate)
+    /// as one kernel, its momentum buffer in device memory.
+    template <detail::HasFlatParameters M>
+    void step(M& model) {
+        if constexpr (detail::on_device_model_v<M>) {
+            using B = typename M::backend;
+            const index n = M::param_count;
+            if (momentum_ != T(0) && device_n_ != n) {
+                T* q = static_cast<T*>(B::memory::allocate(sizeof(T) * static_cast<std::size_t>(n > 0 ? n : 1)));
+                B::zero(q, n);
+                device_buf_ = std::shared_ptr<T>(q, [](T* x) { B::memory::deallocate(x); });
+                device_n_ = n;
+            }
+            const bool first = this->t_ == 0;
+            ++this->t_;
+            B::for_each_index(n, kernels::SgdUpdate<T>{model.parameters(), model.gradients(), device_buf_.get(), this->lr_,
+                                                       momentum_, weight_decay_, dampening_, nesterov_, first});
+        } else {
+            step(model.parameters(), model.gradients(), M::param_count);
+        }
+    }
     void step(T* p, const T* g, index n) {
         if (momentum_ != T(0)) this->ensure_state(buf_, n);
         const bool first = this->t_ == 0;
@@ -75,6 +107,8 @@ private:
     T momentum_, weight_decay_, dampening_;
     bool nesterov_;
     std::vector<T> buf_;
+    std::shared_ptr<T> device_buf_;  // momentum of a device model, in its backend's memory
+    index device_n_ = -1;
 };
 
 /// torch.optim.Adam (weight decay added to the gradient) and, with decoupled = true,
@@ -92,6 +126,15 @@ public:
             throw config_error("Adam: betas must be in [0, 1)");
     }
     using Base::step;
+    /// A host model runs the loop below; a device model (Model<Net, T, Cuda>) runs the same update
+    /// (kernels::AdamUpdate, identical arithmetic) as one kernel, its moments in device memory.
+    template <detail::HasFlatParameters M>
+    void step(M& model) {
+        if constexpr (detail::on_device_model_v<M>)
+            device_step<typename M::backend>(model.parameters(), model.gradients(), M::param_count);
+        else
+            step(model.parameters(), model.gradients(), M::param_count);
+    }
     void step(T* p, const T* g, index n) {
         this->ensure_state(m_, n);
         this->ensure_state(v_, n);
@@ -114,9 +157,40 @@ public:
     }
 
 private:
+    template <class B>
+    void device_step(T* p, const T* g, index n) {
+        if (device_n_ != n) {
+            auto make = [n] {
+                T* q = static_cast<T*>(B::memory::allocate(sizeof(T) * static_cast<std::size_t>(n > 0 ? n : 1)));
+                B::zero(q, n);
+                return std::shared_ptr<T>(q, [](T* x) { B::memory::deallocate(x); });
+            };
+            device_m_ = make();
+            device_v_ = make();
+            device_n_ = n;
+        }
+        ++this->t_;
+        const T bc1 = T(1) - std::pow(beta1_, static_cast<T>(this->t_));
+        const T bc2 = T(1) - std::pow(beta2_, static_cast<T>(this->t_));
+        const kernels::AdamUpdate<T> update{p,
+                                            g,
+                                            device_m_.get(),
+                                            device_v_.get(),
+                                            beta1_,
+                                            beta2_,
+                                            eps_,
+                                            this->lr_ / bc1,
+                                            std::sqrt(bc2),
+                                            decoupled_ ? T(1) - this->lr_ * weight_decay_ : T(1),
+                                            decoupled_ ? T(0) : weight_decay_};
+        B::for_each_index(n, update);
+    }
+
     T beta1_, beta2_, eps_, weight_decay_;
     bool decoupled_;
     std::vector<T> m_, v_;
+    std::shared_ptr<T> device_m_, device_v_;  // moments of a device model, in its backend's memory
+    index device_n_ = -1;
 };
 
 /// torch.optim.AdamW: Adam with decoupled weight decay (default 0.01 as in torch).
@@ -139,9 +213,31 @@ T clip_grad_norm(T* g, index n, T max_norm) {
         for (index i = 0; i < n; ++i) g[i] *= coef;
     return total;
 }
+/// A device model: the squared norm by the backend's deterministic reduction (in double, as on the
+/// CPU, summed in the reduction's order), one transfer of that number, one scaling kernel.
 template <detail::HasFlatParameters M, class T>
 T clip_grad_norm(M& model, T max_norm) {
-    return clip_grad_norm(model.gradients(), M::param_count, max_norm);
+    if constexpr (detail::on_device_model_v<M>) {
+        using B = typename M::backend;
+        const index n = M::param_count;
+        T* g = model.gradients();
+        double* sq_dev = static_cast<double*>(B::memory::allocate(sizeof(double)));
+        double sq = 0.0;
+        try {
+            B::reduce(n, kernels::SquareAsDouble<T>{g}, 1.0, sq_dev);
+            B::to_host(sq_dev, &sq, 1);
+        } catch (...) {
+            B::memory::deallocate(sq_dev);
+            throw;
+        }
+        B::memory::deallocate(sq_dev);
+        const T total = static_cast<T>(std::sqrt(sq));
+        const T coef = max_norm / (total + T(1e-6));
+        if (coef < T(1)) B::for_each_index(n, kernels::Scale<T>{g, coef});
+        return total;
+    } else {
+        return clip_grad_norm(model.gradients(), M::param_count, max_norm);
+    }
 }
 
 }  // namespace canary

@@ -56,6 +56,21 @@ struct FitHistory {
 };
 
 namespace detail {
+/// n values of backend B's memory as a host vector (a plain copy for the CPU).
+template <class B, class T>
+std::vector<T> host_copy(const T* p, index n) {
+    std::vector<T> out(static_cast<std::size_t>(n));
+    if constexpr (is_device_backend_v<B>) B::to_host(p, out.data(), n);
+    else std::copy(p, p + n, out.begin());
+    return out;
+}
+/// Copies n host values into backend B's memory.
+template <class B, class T>
+void copy_from_host(const T* host, T* p, index n) {
+    if constexpr (is_device_backend_v<B>) B::to_device(host, p, n);
+    else std::copy(host, host + n, p);
+}
+
 template <class T, class B>
 Var<T> gather_batch(Tape<T, B>& tape, const BinaryDataset<T>& d, const index* rows, index count, Var<T>* labels) {
     Shape s = d.sample_shape;
@@ -68,10 +83,23 @@ Var<T> gather_batch(Tape<T, B>& tape, const BinaryDataset<T>& d, const index* ro
     }
     Var<T> x = tape.make(batch, false);
     const index size = d.sample_size();
-    for (index i = 0; i < count; ++i) B::copy(d.x + rows[i] * size, x.val + i * size, size);
-    if (labels) {
-        *labels = tape.make(Shape{count, 1}, false);
-        for (index i = 0; i < count; ++i) labels->val[i] = d.y[rows[i]];
+    if constexpr (is_device_backend_v<B>) {
+        // Gather on the host, then one transfer each for the samples and the labels.
+        std::vector<T> host(static_cast<std::size_t>(count * size));
+        for (index i = 0; i < count; ++i) std::copy_n(d.x + rows[i] * size, size, host.data() + i * size);
+        B::to_device(host.data(), x.val, count * size);
+        if (labels) {
+            *labels = tape.make(Shape{count, 1}, false);
+            std::vector<T> y(static_cast<std::size_t>(count));
+            for (index i = 0; i < count; ++i) y[static_cast<std::size_t>(i)] = d.y[rows[i]];
+            B::to_device(y.data(), labels->val, count);
+        }
+    } else {
+        for (index i = 0; i < count; ++i) B::copy(d.x + rows[i] * size, x.val + i * size, size);
+        if (labels) {
+            *labels = tape.make(Shape{count, 1}, false);
+            for (index i = 0; i < count; ++i) labels->val[i] = d.y[rows[i]];
+        }
     }
     return x;
 }
@@ -89,8 +117,9 @@ std::vector<double> predict_proba(M& model, const BinaryDataset<typename M::scal
         std::iota(rows.begin(), rows.begin() + count, start);
         tape.reset();
         Var<T> logits = model.forward(tape, detail::gather_batch(tape, data, rows.data(), count, static_cast<Var<T>*>(nullptr)));
+        const std::vector<T> l = detail::host_copy<typename M::backend>(logits.val, count);
         for (index i = 0; i < count; ++i)
-            out[static_cast<std::size_t>(start + i)] = 1.0 / (1.0 + std::exp(-static_cast<double>(logits.val[i])));
+            out[static_cast<std::size_t>(start + i)] = 1.0 / (1.0 + std::exp(-static_cast<double>(l[static_cast<std::size_t>(i)])));
     }
     return out;
 }
@@ -108,7 +137,8 @@ double evaluate_loss(M& model, const BinaryDataset<typename M::scalar>& data, do
         tape.reset();
         Var<T> y;
         Var<T> logits = model.forward(tape, detail::gather_batch(tape, data, rows.data(), count, &y));
-        total += static_cast<double>(bce_with_logits(tape, logits, y, static_cast<T>(pos_weight)).val[0]) * count;
+        const Var<T> loss = bce_with_logits(tape, logits, y, static_cast<T>(pos_weight));
+        total += static_cast<double>(detail::host_copy<typename M::backend>(loss.val, 1)[0]) * count;
     }
     return data.n ? total / static_cast<double>(data.n) : NAN;
 }
@@ -128,7 +158,8 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
     Rng shuffle(o.seed ^ 0xa5a5a5a5ULL);
     std::vector<index> order(static_cast<std::size_t>(train.n));
     std::iota(order.begin(), order.end(), 0);
-    std::vector<T> best(model.parameters(), model.parameters() + M::param_count);
+    using B = typename M::backend;
+    std::vector<T> best = detail::host_copy<B>(model.parameters(), M::param_count);
     FitHistory h;
     long step = 0;
     int since_best = 0;
@@ -142,12 +173,13 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
             Var<T> y;
             Var<T> x = detail::gather_batch(tape, train, order.data() + s, count, &y);
             Var<T> loss = bce_with_logits(tape, model.forward(tape, x), y, static_cast<T>(o.pos_weight));
-            check_finite_loss(loss.val[0], step);
+            const T loss_value = detail::host_copy<B>(loss.val, 1)[0];
+            check_finite_loss(loss_value, step);
             tape.backward(loss);
             check_finite_gradients(model, step);
             if (o.clip_norm > 0) clip_grad_norm(model, static_cast<T>(o.clip_norm));
             opt.step(model);
-            epoch_loss += static_cast<double>(loss.val[0]) * count;
+            epoch_loss += static_cast<double>(loss_value) * count;
             ++step;
         }
         h.train_loss.push_back(epoch_loss / static_cast<double>(train.n));
@@ -156,7 +188,7 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
         if (val < h.best_validation_loss - 1e-7) {
             h.best_validation_loss = val;
             h.best_epoch = epoch;
-            std::copy(model.parameters(), model.parameters() + M::param_count, best.begin());
+            best = detail::host_copy<B>(model.parameters(), M::param_count);
             since_best = 0;
         } else {
             ++since_best;
@@ -170,7 +202,7 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
         }
         if (since_best >= o.patience) break;
     }
-    std::copy(best.begin(), best.end(), model.parameters());
+    detail::copy_from_host<B>(best.data(), model.parameters(), M::param_count);
     h.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
     return h;
 }
