@@ -11,6 +11,7 @@
 #include "canary/core/arena.hpp"
 #include "canary/core/hd.hpp"
 #include "canary/core/shape.hpp"
+#include "canary/backend/separate_gemm.hpp"
 
 // Inner loops over contiguous columns carry no dependence between iterations; telling the
 // compiler lets it vectorise the fused element-wise kernels (including the transcendental
@@ -174,10 +175,21 @@ struct Cpu {
         gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
-    /// gemm on the calling thread only.
+    /// gemm on the calling thread only. With CANARY_SEPARATE_GEMM (canary/backend/separate_gemm.hpp)
+    /// float and double go to one separately compiled copy of eigen_gemm, so each translation unit
+    /// skips Eigen's GEMM.
     template <class T>
     static void gemm_serial(bool trans_a, bool trans_b, index m, index n, index k, T alpha, const T* a, index lda,
                             const T* b, index ldb, T beta, T* c, index ldc) {
+        if constexpr (detail::separate_gemm<T>)
+            detail::gemm_compiled(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else
+            eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+    /// gemm_serial's Eigen implementation (what gemm_serial runs in every mode).
+    template <class T>
+    static void eigen_gemm(bool trans_a, bool trans_b, index m, index n, index k, T alpha, const T* a, index lda,
+                           const T* b, index ldb, T beta, T* c, index ldc) {
         if (m == 0 || n == 0) return;
         RowMajorMap<T> C(c, m, n, Eigen::OuterStride<>(ldc));
         if (k == 0) {
