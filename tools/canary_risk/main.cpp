@@ -39,9 +39,6 @@
 #include "canary/risk/plots.hpp"
 #include "canary/risk/report.hpp"
 #include "models.hpp"
-#include "models_baselines.hpp"
-#include "models_graph.hpp"
-#include "models_sequence.hpp"
 #include "plots.hpp"
 
 namespace cd = canary::data;

@@ -47,7 +47,7 @@ struct Options {
     std::size_t permutation_repeats = 5;
     std::string saliency_day;          ///< test date for the saliency map; empty: the best model's peak day
     bool plots = true;
-    // Graph models (models_graph.hpp; arXiv 2512.17185's defaults).
+    // Graph models (models_graph.cpp; arXiv 2512.17185's defaults).
     std::size_t graph_window = 7;    ///< trailing days of the Spearman correlation graphs
     double graph_threshold = 0.5;    ///< edge when |rho| >= this
     std::size_t graph_steps = 5;     ///< graphs per sample of srr_temporal_gnn
@@ -167,11 +167,13 @@ using Mlp = canary::Sequential<canary::Dense<16, 32>, canary::ReLU, canary::Drop
 
 using Runner = std::function<Row(const Prepared&, const Options&, std::ostream&)>;
 
-inline void register_sequence_models(std::map<std::string, Runner>&);
-inline void register_graph_models(std::map<std::string, Runner>&);
-inline void register_baselines_models(std::map<std::string, Runner>&);
+// Each family is its own translation unit (models_<family>.cpp), so the program compiles in
+// parallel pieces and no one file instantiates every network.
+void register_sequence_models(std::map<std::string, Runner>&);
+void register_graph_models(std::map<std::string, Runner>&);
+void register_baselines_models(std::map<std::string, Runner>&);
 
-/// Every model by name. Families register from their own headers (models_<family>.hpp).
+/// Every model by name. Families register from their own files (models_<family>.cpp).
 inline std::map<std::string, Runner> model_registry() {
     std::map<std::string, Runner> registry{
         {"logistic", [](const Prepared& p, const Options& o, std::ostream& log) {

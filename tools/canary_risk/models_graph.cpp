@@ -1,4 +1,3 @@
-#pragma once
 // canary-risk models of the graph family (arXiv 2512.17185's Systemic Risk Radar):
 //   srr_snapshot_gnn   the correlation graph of day t -> GCN, GCN, mean over nodes -> logit
 //   srr_temporal_gnn   the last K graphs (default 5) -> per-graph encoder -> GRU -> logit
@@ -73,7 +72,7 @@ inline Row run_graph_model(const std::string& name, const Prepared& p, const Opt
     return row;
 }
 
-inline void register_graph_models(std::map<std::string, Runner>& r) {
+void register_graph_models(std::map<std::string, Runner>& r) {
     r["srr_snapshot_gnn"] = [](const Prepared& p, const Options& o, std::ostream& log) {
         return run_graph_model<cr::srr_snapshot_gnn<>>("srr_snapshot_gnn", p, o, 0, log);
     };

@@ -1,4 +1,3 @@
-#pragma once
 // canary-risk models of the baselines family (the papers' baselines), registered into the
 // program's model registry: transformer_classifier, tcn_classifier, cnn_classifier,
 // bilstm_classifier, bilstm_last (canary/risk/baselines.hpp, trained by run_model like every
@@ -63,7 +62,7 @@ inline Row run_random_forest(const Prepared& p, const Options& o, std::ostream& 
     return row;
 }
 
-inline void register_baselines_models(std::map<std::string, Runner>& registry) {
+void register_baselines_models(std::map<std::string, Runner>& registry) {
     registry["transformer_classifier"] = [](const Prepared& p, const Options& o, std::ostream& log) {
         return run_model<cr::transformer_classifier>("transformer_classifier", p, o, false, 0.0, log);
     };

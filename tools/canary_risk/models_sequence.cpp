@@ -1,4 +1,3 @@
-#pragma once
 // canary-risk models of the sequence family, registered into the program's model registry.
 //
 // cnn_bilstm_attention: the CNN-BiLSTM-attention classifier of arXiv 2502.06847
@@ -40,7 +39,7 @@ inline Row run_cnn_bilstm_attention(const Prepared& p, const Options& o, std::os
     return row;
 }
 
-inline void register_sequence_models(std::map<std::string, Runner>& registry) {
+void register_sequence_models(std::map<std::string, Runner>& registry) {
     registry["cnn_bilstm_attention"] = run_cnn_bilstm_attention;
 }
 
