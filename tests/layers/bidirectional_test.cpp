@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "canary/canary.hpp"
 #include "rnn_test_support.hpp"
@@ -135,4 +136,29 @@ TEST(Bidirectional, TwoThreadsGiveBitwiseTheSameResults) {
     expect_same_bits_at_one_and_two_threads<Bidirectional<GRU<16, 32, 2>>>(8, 40);
     // Small enough to stay on one thread.
     expect_same_bits_at_one_and_two_threads<Bidirectional<LSTM<3, 4>>>(2, 5);
+}
+
+namespace {
+void expect_close(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        ASSERT_NEAR(a[i], b[i], 1e-5f * (1.0f + std::abs(b[i]))) << what << " " << i;
+}
+template <class Net>
+void expect_batch_halves_deterministic(canary::index B, canary::index T) {
+    const RunResult one = run_step<Net>(1, B, T), two = run_step<Net>(2, B, T), again = run_step<Net>(2, B, T);
+    // Two threads: each runs the whole sequence for half of the batch. Outputs and input
+    // gradients are per row; the weight gradient is the sum of the halves'.
+    EXPECT_EQ(two.out, again.out);
+    EXPECT_EQ(two.dx, again.dx);
+    EXPECT_EQ(two.grads, again.grads);
+    expect_close(two.out, one.out, "output");
+    expect_close(two.dx, one.dx, "input gradient");
+    expect_close(two.grads, one.grads, "weight gradient");
+}
+}  // namespace
+
+TEST(UnidirectionalRnn, TwoThreadsSplitTheBatchDeterministically) {
+    expect_batch_halves_deterministic<LSTM<16, 64>>(16, 40);
+    expect_batch_halves_deterministic<GRU<16, 64, 2>>(15, 40);  // odd batch: halves of 7 and 8
 }

@@ -58,6 +58,8 @@ TEST(RecurrentAllocations, BidirectionalOnTwoThreadsTrainingAndInference) {
     // Large enough that the two directions run on two threads; the worker is created once.
     set_num_threads(2);
     expect_steady_state_allocates_nothing<Sequential<Bidirectional<LSTM<16, 32>>, LastStep, Dense<64, 1>>>(16, 40);
+    // A unidirectional layer splits its batch into two halves on two threads.
+    expect_steady_state_allocates_nothing<Sequential<LSTM<16, 64>, LastStep, Dense<64, 1>>>(16, 40);
     set_num_threads(1);
 }
 

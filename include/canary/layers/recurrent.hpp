@@ -279,6 +279,7 @@ struct RecurrentStack {
             const index in = layer_input(l);
             std::array<typename Cell::template Plan<T>, Directions> plans;
             T* reverse_dx = nullptr;
+            bool halves_done = false;
             for (index d = 0; d < Directions; ++d) {
                 const index slot = l * Directions + d;
                 const ParamSpan<T> group = p.sub(group_offset(l, d), group_size(l));
@@ -323,6 +324,9 @@ struct RecurrentStack {
                 }
                 if constexpr (is_device_backend_v<B>) {
                     detail::GenericCell<Cell>::run(tape, w, io, /*reverse=*/d == 1, grad);
+                } else if (Directions == 1 && split_batch(batch, steps, in)) {
+                    run_batch_halves(tape, w, io, grad);
+                    halves_done = true;
                 } else {
                     plans[d] = Cell::prepare(tape, w, io, /*reverse=*/d == 1, grad);
                 }
@@ -330,6 +334,10 @@ struct RecurrentStack {
             if constexpr (is_device_backend_v<B>) {
                 // The device cells ran above, one direction after the other (one stream).
             } else if constexpr (Directions == 1) {
+                if (halves_done) {
+                    layer_in = out;
+                    continue;
+                }
                 Cell::template forward<B>(plans[0]);
                 if (grad) {
                     const auto plan = plans[0];
@@ -360,6 +368,72 @@ struct RecurrentStack {
     }
 
 private:
+    /// A unidirectional layer on two threads: the batch rows' recurrences are independent, so
+    /// each thread runs the whole sequence for half of the batch (no synchronisation per step).
+    /// Worth it from 2^20 multiply-adds per half (W3: 1e9). Deterministic for a thread count; the
+    /// weight gradient is the sum of the halves' (second half in its own buffer, added after), so
+    /// it can differ from one thread in the last bits.
+    static bool split_batch(index batch, index steps, index in) {
+        return batch >= 2 && num_threads() >= 2 && !in_parallel_part() &&
+               (batch / 2) * steps * Cell::gates * Hidden * (in + Hidden) >= (index{1} << 20);
+    }
+
+    /// Rows [first, first + count) of the batch of a cell's buffers.
+    template <class T>
+    static detail::CellIO<T> batch_slice(const detail::CellIO<T>& io, index first, index count) {
+        detail::CellIO<T> s = io;
+        s.batch = count;
+        const index rows = first * io.steps, state = first * io.hidden;
+        s.x = io.x + rows * io.ldx;
+        s.dx = io.dx ? io.dx + rows * io.lddx : nullptr;
+        s.y = io.y + rows * io.ldy;
+        s.dy = io.dy ? io.dy + rows * io.ldy : nullptr;
+        auto shift = [state](auto* ptr) { return ptr ? ptr + state : ptr; };
+        s.h0 = shift(io.h0);
+        s.dh0 = shift(io.dh0);
+        s.c0 = shift(io.c0);
+        s.dc0 = shift(io.dc0);
+        s.hn = shift(io.hn);
+        s.dhn = shift(io.dhn);
+        s.cn = shift(io.cn);
+        s.dcn = shift(io.dcn);
+        return s;
+    }
+
+    template <class T, class B>
+    static void run_batch_halves(Tape<T, B>& tape, const detail::CellWeights<T>& w, const detail::CellIO<T>& io,
+                                 bool grad) {
+        const index half = io.batch / 2;
+        // The weight gradients of one (layer, direction) are one contiguous block of the model's
+        // gradient buffer: w_ih, w_hh, b_ih, b_hh.
+        const index weight_values = w.w_ih.numel() + w.w_hh.numel() + w.b_ih.numel() + w.b_hh.numel();
+        detail::CellWeights<T> second_w = w;
+        T* second_grads = nullptr;
+        if (grad && w.w_ih.adj) {
+            second_grads = tape.scratch(weight_values);
+            second_w.w_ih.adj = second_grads;
+            second_w.w_hh.adj = second_grads + w.w_ih.numel();
+            second_w.b_ih.adj = second_w.w_hh.adj + w.w_hh.numel();
+            second_w.b_hh.adj = second_w.b_ih.adj + w.b_ih.numel();
+        }
+        const auto first = Cell::prepare(tape, w, batch_slice(io, 0, half), false, grad);
+        const auto second = Cell::prepare(tape, second_w, batch_slice(io, half, io.batch - half), false, grad);
+        parallel_invoke([&] { Cell::template forward<B>(first); }, [&] { Cell::template forward<B>(second); });
+        if (!grad) return;
+        T* const weight_grads = w.w_ih.adj;
+        tape.record([first, second, second_grads, weight_grads, weight_values] {
+            parallel_invoke([&] { Cell::template backward<B>(first); },
+                            [&] {
+                                if (second_grads) B::zero(second_grads, weight_values);
+                                Cell::template backward<B>(second);
+                            });
+            if (second_grads) {
+                CANARY_VECTORIZE
+                for (index i = 0; i < weight_values; ++i) weight_grads[i] += second_grads[i];
+            }
+        });
+    }
+
     /// Whether a direction is worth a thread handover (about a microsecond when the worker is
     /// awake): below a quarter of a million multiply-adds per direction (a few microseconds of
     /// work) it costs more than it saves. The split never changes results, only where they are
