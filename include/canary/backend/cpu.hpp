@@ -28,10 +28,11 @@ namespace canary {
 
 /// How many threads canary may use inside one operation (default 1; canary uses at most 2). Work
 /// is split only into fixed parts that each write their own memory: the two directions of a
-/// bidirectional RNN, two halves of the graphs of a batch or of the batch of an attention, two
-/// halves of the rows of a large GEMM (docs/performance.md, "Threading policy"). Results are
-/// deterministic for a given setting; the RNN, GCN and attention splits are bitwise equal to one
-/// thread, a split GEMM may differ in the last bits. Also passed to Eigen::setNbThreads, which
+/// bidirectional RNN, the two halves of the batch of a unidirectional RNN, two halves of the graphs
+/// of a batch or of the batch of an attention, two halves of the rows of a large GEMM
+/// (docs/performance.md, "Threading policy"). Results are deterministic for a given setting; the
+/// bidirectional, GCN and attention splits are bitwise equal to one thread, the unidirectional
+/// RNN's weight gradient and a split GEMM may differ in the last bits. Also passed to Eigen::setNbThreads, which
 /// matters only when the program is compiled with OpenMP. Set it before running models, not while
 /// one runs.
 inline void set_num_threads(int n) {
