@@ -26,18 +26,6 @@ namespace {
 
 using canary::bench::median_ms;
 inline std::vector<float> randn(std::size_t n, std::uint64_t seed) { return canary::bench::random_inputs(n, seed); }
-
-// Raw adjacency as in bench/vs/canary_w2.cpp: random weighted edges, no self loops.
-std::vector<float> random_graphs(canary::index graphs, canary::index n, std::uint64_t seed) {
-    Rng rng(seed);
-    std::vector<float> a(static_cast<std::size_t>(graphs * n * n), 0.0f);
-    for (canary::index b = 0; b < graphs; ++b)
-        for (canary::index j = 0; j < n; ++j)
-            for (canary::index i = 0; i < n; ++i)
-                if (i != j && rng.uniform() < 0.3) a[static_cast<std::size_t>((b * n + j) * n + i)] = static_cast<float>(rng.uniform(0.5, 1.0));
-    return a;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,7 +77,8 @@ int main(int argc, char** argv) {
         Model<risk::srr_temporal_gnn_paper_text<F>, float, Cuda> model(0);
         Adam<float> adam(1e-3f);
         const auto x1 = randn(K * N * F, 1), x8 = randn(8 * K * N * F, 2);
-        const auto raw1 = random_graphs(K, N, 3), raw8 = random_graphs(8 * K, N, 4);
+        // The same graphs as bench/vs/canary_w2.cpp.
+        const auto raw1 = canary::bench::random_graphs(K, N, 3), raw8 = canary::bench::random_graphs(8 * K, N, 4);
         const auto h1 = NormalizedAdjacency<float>::dense(raw1.data(), K, N);
         const auto h8 = NormalizedAdjacency<float>::dense(raw8.data(), 8 * K, N);
         const cuda::DeviceAdjacency<float> a1(h1.view()), a8(h8.view());

@@ -41,22 +41,6 @@ namespace {
 using canary::bench::median_ms;
 
 inline std::vector<float> randn(std::size_t n, std::uint64_t seed) { return canary::bench::random_inputs(n, seed); }
-
-// Raw adjacency of `graphs` graphs as LibTorch's make_adj: edge (i, j) with probability 0.2 in either
-// direction, symmetrised, weight 1; the self loops are added by the GCN normalisation.
-std::vector<float> random_graphs(canary::index graphs, canary::index n, std::uint64_t seed) {
-    Rng rng(seed);
-    std::vector<float> a(static_cast<std::size_t>(graphs * n * n), 0.f);
-    for (canary::index g = 0; g < graphs; ++g)
-        for (canary::index i = 0; i < n; ++i)
-            for (canary::index j = 0; j < n; ++j)
-                if (i != j && rng.uniform() < 0.2) {
-                    a[static_cast<std::size_t>((g * n + i) * n + j)] = 1.f;
-                    a[static_cast<std::size_t>((g * n + j) * n + i)] = 1.f;
-                }
-    return a;
-}
-
 }  // namespace
 
 template <class Bk>
@@ -76,7 +60,7 @@ void run_all(int threads, int reps, bool csr, const char* suffix) {
                    : NormalizedAdjacency<float>::dense(raw.data(), graphs, N);
     };
     const auto x1 = randn(K * N * F, 1), x8 = randn(8 * K * N * F, 2);
-    const auto a1 = normalise(random_graphs(K, N, 3), K), a8 = normalise(random_graphs(8 * K, N, 4), 8 * K);
+    const auto a1 = normalise(canary::bench::random_graphs(K, N, 3), K), a8 = normalise(canary::bench::random_graphs(8 * K, N, 4), 8 * K);
     std::vector<float> y8(8);
     for (std::size_t i = 0; i < y8.size(); ++i) y8[i] = i % 3 == 0 ? 1.f : 0.f;
 

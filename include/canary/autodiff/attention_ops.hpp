@@ -148,9 +148,8 @@ Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, in
         const bool masked_rows = mask.causal || mask.key_padding;
         // Batch elements are independent: with two threads each takes a fixed half (results do not
         // depend on the split); below ~256K multiply-adds the handover costs more than it saves.
-        const index half = batch / 2;
-        const bool split = batch >= 2 && batch * heads * time * time * dh >= (index{1} << 18);
-        auto attend = [&](index first, index last) {
+        const bool split = batch * heads * time * time * dh >= (index{1} << 18);
+        auto attend = [&](int, index first, index last) {
             for (index b = first; b < last; ++b) {
                 const T* base = qkv.val + b * time * D3;
                 for (index h = 0; h < heads; ++h) {
@@ -192,12 +191,13 @@ Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, in
                 }
             }
         };
-        parallel_invoke([&] { attend(0, half); }, [&] { attend(half, batch); }, split);
+        parallel_halves(batch, attend, split);
         if (probabilities_out) *probabilities_out = P;
         if (grad) {
             T* dP = tape.scratch(2 * time * time);  // one score-gradient block per thread
-            tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, scale, half, split] {
-                auto attend_back = [&](index first, index last, T* dS) {
+            tape.record([qkv, out, P, dP, batch, time, heads, D, D3, dh, scale, split] {
+                auto attend_back = [&](int part, index first, index last) {
+                    T* dS = dP + part * time * time;
                     for (index b = first; b < last; ++b) {
                         const T* base = qkv.val + b * time * D3;
                         T* gbase = qkv.adj + b * time * D3;
@@ -223,8 +223,7 @@ Var<T> multi_head_attention(Tape<T, B>& tape, const Var<T>& qkv, index batch, in
                         }
                     }
                 };
-                parallel_invoke([&] { attend_back(0, half, dP); }, [&] { attend_back(half, batch, dP + time * time); },
-                                split);
+                parallel_halves(batch, attend_back, split);
             });
         }
         return out;

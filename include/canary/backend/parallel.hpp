@@ -23,6 +23,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "canary/core/shape.hpp"
+
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -64,31 +66,18 @@ public:
     bool try_run(A& mine, B& theirs) {
         std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
         if (!lock.owns_lock()) return false;
-        job_ = [](void* f) { (*static_cast<B*>(f))(); };
-        job_arg_ = static_cast<void*>(&theirs);
+        job_call_.run = [](void* f) { (*static_cast<B*>(f))(); };
+        job_call_.arg = static_cast<void*>(&theirs);
         failure_ = nullptr;
         state_.store(posted, std::memory_order_release);
         state_.notify_one();
 
-        std::exception_ptr mine_failed;
-        {
-            PartScope scope;
-            try {
-                mine();
-            } catch (...) {
-                mine_failed = std::current_exception();
-            }
-        }
+        const std::exception_ptr mine_failed = run_part(mine);
         // If the worker has not picked the part up yet (its core is busy with other work), the
         // caller takes it back and runs it itself: the parts are fixed, so the result is the same.
         int expected = posted;
         if (state_.compare_exchange_strong(expected, idle, std::memory_order_acq_rel)) {
-            PartScope scope;
-            try {
-                theirs();
-            } catch (...) {
-                failure_ = std::current_exception();
-            }
+            failure_ = run_part(theirs);
         } else {
             await(done);
             state_.store(idle, std::memory_order_relaxed);
@@ -117,6 +106,18 @@ private:
 
     PartWorker() : thread_([this] { serve(); }) {}
 
+    /// Runs one part inside a parallel region; returns what it threw, if anything.
+    template <class F>
+    static std::exception_ptr run_part(F& part) noexcept {
+        PartScope scope;
+        try {
+            part();
+        } catch (...) {
+            return std::current_exception();
+        }
+        return nullptr;
+    }
+
     void await(int wanted) {
         for (int spin = 0; spin < 4096; ++spin) {
             if (state_.load(std::memory_order_acquire) == wanted) return;
@@ -141,11 +142,7 @@ private:
             if (s == stop) return;
             // Claim the part; the caller may have taken it back in the meantime.
             if (!state_.compare_exchange_strong(s, running, std::memory_order_acq_rel)) continue;
-            try {
-                job_(job_arg_);
-            } catch (...) {
-                failure_ = std::current_exception();
-            }
+            failure_ = run_part(job_call_);
             state_.store(done, std::memory_order_release);
             state_.notify_one();
         }
@@ -153,8 +150,13 @@ private:
 
     std::mutex busy_;
     std::atomic<int> state_{idle};
-    void (*job_)(void*) = nullptr;
-    void* job_arg_ = nullptr;
+    /// The posted part, type-erased.
+    struct JobCall {
+        void (*run)(void*) = nullptr;
+        void* arg = nullptr;
+        void operator()() const { run(arg); }
+    };
+    JobCall job_call_;
     std::exception_ptr failure_;
     std::thread thread_;
 };
@@ -176,6 +178,15 @@ void parallel_invoke(First&& first, Second&& second, bool worth_it = true) {
     }
     first();
     second();
+}
+
+/// Runs part(0, first, half) and part(1, half, count) with half = count / 2, through
+/// parallel_invoke: the split of independent items (graphs, batch elements) into two fixed halves.
+/// `part`'s first argument says which half it runs (0 or 1), for per-half scratch.
+template <class Part>
+void parallel_halves(index count, Part&& part, bool worth_it = true) {
+    const index half = count / 2;
+    parallel_invoke([&] { part(0, index{0}, half); }, [&] { part(1, half, count); }, worth_it && count >= 2);
 }
 
 }  // namespace canary

@@ -102,15 +102,16 @@ Var<T> gcn_aggregate(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const Var<T>&
         Var<T> y = tape.make(h.shape, grad);
         // Graphs are independent: with two threads, each takes a fixed half of the batch (results
         // do not depend on the split). Below ~256K multiply-adds the handover costs more than it saves.
-        const index half = graphs / 2;
-        const bool split = graphs >= 2 && graphs * n * n * f >= (index{1} << 18);
+        const bool split = graphs * n * n * f >= (index{1} << 18);
         if (adj.is_dense()) {
-            auto aggregate = [&adj, &h, &y, n, f](index first, index last) {
-                for (index b = first; b < last; ++b)
-                    B::gemm(false, false, n, f, n, T(1), adj.dense + b * n * n, n, h.val + b * n * f, f, T(0),
-                            y.val + b * n * f, f);
-            };
-            parallel_invoke([&] { aggregate(0, half); }, [&] { aggregate(half, graphs); }, split);
+            parallel_halves(
+                graphs,
+                [&](int, index first, index last) {
+                    for (index b = first; b < last; ++b)
+                        B::gemm(false, false, n, f, n, T(1), adj.dense + b * n * n, n, h.val + b * n * f, f, T(0),
+                                y.val + b * n * f, f);
+                },
+                split);
         } else {
             B::zero(y.val, y.numel());
             for (index r = 0; r < graphs * n; ++r) {
@@ -131,15 +132,17 @@ Var<T> gcn_aggregate(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const Var<T>&
             }
         }
         if (grad) {
-            tape.record([adj, h, bias, y, n, graphs, f, has_bias, half, split] {
+            tape.record([adj, h, bias, y, n, graphs, f, has_bias, split] {
                 if (h.adj) {
                     if (adj.is_dense()) {
-                        auto scatter = [&adj, &h, &y, n, f](index first, index last) {
-                            for (index b = first; b < last; ++b)
-                                B::gemm(true, false, n, f, n, T(1), adj.dense + b * n * n, n, y.adj + b * n * f, f,
-                                        T(1), h.adj + b * n * f, f);
-                        };
-                        parallel_invoke([&] { scatter(0, half); }, [&] { scatter(half, graphs); }, split);
+                        parallel_halves(
+                            graphs,
+                            [&](int, index first, index last) {
+                                for (index b = first; b < last; ++b)
+                                    B::gemm(true, false, n, f, n, T(1), adj.dense + b * n * n, n, y.adj + b * n * f, f,
+                                            T(1), h.adj + b * n * f, f);
+                            },
+                            split);
                     } else {
                         // The transpose of a CSR product scatters each target row's adjoint to its sources.
                         for (index r = 0; r < graphs * n; ++r) {

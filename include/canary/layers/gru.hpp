@@ -64,14 +64,6 @@ struct GruCell {
         return p;
     }
 
-    /// prepare + forward + the backward node, for one direction on the calling thread.
-    template <class T, class B>
-    static void run(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
-        const Plan<T> plan = prepare(tape, w, io, reverse, grad);
-        forward<B>(plan);
-        if (grad) tape.record([plan] { backward<B>(plan); });
-    }
-
     template <class B, class T>
     static void forward(const Plan<T>& plan) {
         const CellWeights<T>& w = plan.w;

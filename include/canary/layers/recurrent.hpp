@@ -165,15 +165,10 @@ void add_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, inde
 }
 
 /// The backend-generic implementation of a cell (canary/layers/recurrent_generic.hpp, which the
-/// device policies' headers include): device backends run it, the CPU keeps Cell::run.
+/// device policies' headers include): RecurrentStack runs it for device backends; the CPU runs the
+/// cells' own prepare / forward / backward.
 template <class Cell>
 struct GenericCell;
-
-template <class Cell, class T, class B>
-void run_cell(Tape<T, B>& tape, const CellWeights<T>& w, const CellIO<T>& io, bool reverse, bool grad) {
-    if constexpr (is_device_backend_v<B>) GenericCell<Cell>::run(tape, w, io, reverse, grad);
-    else Cell::run(tape, w, io, reverse, grad);
-}
 
 }  // namespace detail
 

@@ -5,9 +5,8 @@
 // A device policy runs them as cuBLAS GEMMs and fused kernels: per sequence one input-projection
 // GEMM; per step one recurrent GEMM and ONE fused gate kernel, forward and backward; after the
 // loop one GEMM or one reduction kernel per parameter gradient. RecurrentStack dispatches here
-// for device backends (detail::run_cell); the CPU keeps its own loops. Running these with
-// B = Cpu (tests/backend/recurrent_generic_test.cpp) checks the device path's algorithm on the
-// host against the CPU cells.
+// for device backends; the CPU keeps its own loops. tests/backend/device_path_test.cpp runs them
+// on the host (a device policy in host memory) against the CPU cells.
 #include "canary/backend/kernels.hpp"
 #include "canary/layers/gru.hpp"
 #include "canary/layers/lstm.hpp"
