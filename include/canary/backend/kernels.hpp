@@ -102,7 +102,7 @@ struct ColumnSumsInto {
     }
 };
 
-/// dst[k] = a[j] + b[j] with j = k mod cols (both biases of an LSTM folded into each gate row).
+/// dst[k] = a[j] + b[j] with j = k mod cols (e.g. b_ih + b_hh of an LSTM, summed once per sequence).
 template <class T>
 struct SumOfRows {
     const T* a;

@@ -18,8 +18,9 @@ namespace canary::detail {
 /// LSTM forward step: gate pre-activations -> [i f g o] (stored when `store`), c_t, tanh c_t, h_t.
 template <class T>
 struct LstmStepForward {
-    T* g_t;          // row b at g_t + b * ldg: [a_i a_f a_g a_o]
+    T* g_t;          // row b at g_t + b * ldg: [a_i a_f a_g a_o] without the biases
     index ldg;
+    const T* bias;   // b_ih + b_hh (4H)
     const T* cp;     // c_{t-1}, row stride c_ld
     index c_ld;
     T* cn;           // c_t, row stride ldh
@@ -32,8 +33,8 @@ struct LstmStepForward {
     CANARY_HD void operator()(index k) const {
         const index b = k / H, j = k - (k / H) * H;
         T* gi = g_t + b * ldg;
-        const T i = math::sigmoid(gi[j]), f = math::sigmoid(gi[H + j]), g = math::tanh(gi[2 * H + j]),
-                o = math::sigmoid(gi[3 * H + j]);
+        const T i = math::sigmoid(gi[j] + bias[j]), f = math::sigmoid(gi[H + j] + bias[H + j]),
+                g = math::tanh(gi[2 * H + j] + bias[2 * H + j]), o = math::sigmoid(gi[3 * H + j] + bias[3 * H + j]);
         const T c_new = f * cp[b * c_ld + j] + i * g;
         const T th = math::tanh(c_new);
         if (store) {
@@ -83,9 +84,10 @@ struct LstmStepBackward {
 /// GRU forward step: [r z n] over the input side, W_hn h + b_hn kept in the hidden side, h_t.
 template <class T>
 struct GruStepForward {
-    T* g_t;
+    T* g_t;  // x W_ih^T without b_ih
     T* hg_t;
     index ldg;
+    const T* b_ih;
     const T* b_hh;
     const T* hp;  // h_{t-1}, row stride ldh
     index ldh;
@@ -96,10 +98,10 @@ struct GruStepForward {
         const index b = k / H, j = k - (k / H) * H;
         T* gr = g_t + b * ldg;
         T* hr = hg_t + b * ldg;
-        const T r = math::sigmoid(gr[j] + hr[j] + b_hh[j]);
-        const T z = math::sigmoid(gr[H + j] + hr[H + j] + b_hh[H + j]);
+        const T r = math::sigmoid(gr[j] + b_ih[j] + hr[j] + b_hh[j]);
+        const T z = math::sigmoid(gr[H + j] + b_ih[H + j] + hr[H + j] + b_hh[H + j]);
         const T hn_j = hr[2 * H + j] + b_hh[2 * H + j];
-        const T n = math::tanh(gr[2 * H + j] + r * hn_j);
+        const T n = math::tanh(gr[2 * H + j] + b_ih[2 * H + j] + r * hn_j);
         gr[j] = r;
         gr[H + j] = z;
         gr[2 * H + j] = n;
@@ -159,8 +161,11 @@ struct GenericCell<LstmCell> {
             zeros = tape.scratch(BH);
             B::zero(zeros, BH);
         }
-        B::for_each_index(rows * G, kernels::SumOfRows<T>{w.b_ih.val, w.b_hh.val, gate, G});
-        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(1), gate, G);
+        // As on the CPU (lstm.hpp): the gate buffer is written once (beta = 0); the biases join in
+        // the step kernel.
+        T* bias = tape.scratch(G);
+        B::for_each_index(G, kernels::SumOfRows<T>{w.b_ih.val, w.b_hh.val, bias, G});
+        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(0), gate, G);
 
         const index ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
         const T* h = io.h0 ? io.h0 : zeros;
@@ -177,7 +182,7 @@ struct GenericCell<LstmCell> {
             } else if (s > 0 || io.h0) {
                 B::gemm(false, true, batch, G, H, T(1), h, h_ld, w.w_hh.val, H, T(1), g_t, ldg);
             }
-            B::for_each_index(BH, LstmStepForward<T>{g_t, ldg, c, c_ld, cell + t * H, grad ? tanh_cell + t * H : nullptr, ldh,
+            B::for_each_index(BH, LstmStepForward<T>{g_t, ldg, bias, c, c_ld, cell + t * H, grad ? tanh_cell + t * H : nullptr, ldh,
                                                      io.y + t * io.ldy, ldy, H, grad});
             h = io.y + t * io.ldy;
             h_ld = ldy;
@@ -237,8 +242,8 @@ struct GenericCell<GruCell> {
             zeros = tape.scratch(BH);
             B::zero(zeros, BH);
         }
-        B::for_each_index(rows * G, kernels::BroadcastRow<T>{w.b_ih.val, gate, G, G});
-        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(1), gate, G);
+        // As on the CPU (gru.hpp): beta = 0, b_ih joins in the step kernel.
+        B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(0), gate, G);
 
         const index ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
         const T* h = io.h0 ? io.h0 : zeros;
@@ -251,7 +256,7 @@ struct GenericCell<GruCell> {
             B::for_each_index(BH, kernels::CopyMatrix<T>{h, h_ld, hp_t, ldh, H, false});
             if (s > 0 || io.h0) B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(0), hg_t, ldg);
             else B::for_each_index(batch * G, kernels::FillMatrix<T>{hg_t, ldg, G, T(0)});
-            B::for_each_index(BH, GruStepForward<T>{g_t, hg_t, ldg, w.b_hh.val, hp_t, ldh, io.y + t * io.ldy, ldy, H});
+            B::for_each_index(BH, GruStepForward<T>{g_t, hg_t, ldg, w.b_ih.val, w.b_hh.val, hp_t, ldh, io.y + t * io.ldy, ldy, H});
             h = io.y + t * io.ldy;
             h_ld = ldy;
         }
