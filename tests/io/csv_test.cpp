@@ -59,5 +59,5 @@ TEST(Csv, SizesAreBoundedAndMessagesShort) {
     const std::string message = error_of("a," + huge + "\"\n");
     EXPECT_FALSE(message.empty());
     EXPECT_LT(message.size(), 300u);
-    EXPECT_EQ(canary::io::quote_for_message(std::string(3, '\0')), "'?" "??'");
+    EXPECT_EQ(canary::io::quote_for_message(std::string(3, '\0')), "'\?\?\?'");
 }
