@@ -32,8 +32,8 @@ TEST(Platt, MatchesScipyOnTheSmoothedObjective) {
         const auto labels = integers(c.at("labels"));
         const auto calibrator = platt_calibrator::fit(p, labels);
         const double slope = c.at("slope"), intercept = c.at("intercept");
-        EXPECT_NEAR(calibrator.slope, slope, 1e-9 * (1 + std::abs(slope))) << name;
-        EXPECT_NEAR(calibrator.intercept, intercept, 1e-9 * (1 + std::abs(intercept))) << name;
+        EXPECT_NEAR(calibrator.slope, slope, 1e-10 * (1 + std::abs(slope))) << name;
+        EXPECT_NEAR(calibrator.intercept, intercept, 1e-10 * (1 + std::abs(intercept))) << name;
         const auto query = doubles(c.at("query"));
         const auto expected = doubles(c.at("calibrated"));
         const auto actual = calibrator.apply(query);

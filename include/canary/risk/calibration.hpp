@@ -70,7 +70,7 @@ struct platt_calibrator {
     ///             with Platt's smoothed targets t_i = (N+ + 1) / (N+ + 2) for positives and
     ///             1 / (N- + 2) for negatives (Platt 1999, as sklearn's sigmoid calibration). The
     ///             smoothing keeps the optimum finite on separable data. Newton's method with step
-    ///             halving, to a gradient below 1e-12 per observation. When every f_i is equal the
+    ///             halving, until a step moves the parameters by less than 1e-13 (1 + |a| + |b|). When every f_i is equal the
     ///             slope is not identified: slope = 0 and intercept = logit of the mean target.
     static platt_calibrator fit(std::span<const double> probabilities, std::span<const int> labels) {
         constexpr const char* who = "canary::risk::platt_calibrator::fit";
@@ -116,7 +116,7 @@ struct platt_calibrator {
                 hab += w * f[i];
                 hbb += w;
             }
-            if (std::max(std::abs(ga), std::abs(gb)) <= 1e-12 * double(n)) break;
+            if (ga == 0.0 && gb == 0.0) break;
             // A tiny ridge keeps the 2x2 system solvable when the weights underflow.
             const double ridge = 1e-12 * (1.0 + haa + hbb);
             haa += ridge;
@@ -128,7 +128,11 @@ struct platt_calibrator {
             bool accepted = false;
             for (int halving = 0; halving < 60; ++halving, step /= 2.0) {
                 const double candidate = objective(a + step * da, b + step * db);
-                if (candidate <= current + 1e-4 * step * (ga * da + gb * db)) {
+                // Near the optimum the decrease drops below the objective's rounding; a full Newton
+                // step that does not increase it beyond rounding is then taken as is.
+                const bool sufficient = candidate <= current + 1e-4 * step * (ga * da + gb * db);
+                const bool within_rounding = step == 1.0 && candidate <= current + 1e-14 * std::abs(current);
+                if (sufficient || within_rounding) {
                     a += step * da;
                     b += step * db;
                     current = candidate;
@@ -136,8 +140,9 @@ struct platt_calibrator {
                     break;
                 }
             }
-            // No decrease left to find: the objective is at its rounding floor.
-            if (!accepted || std::max(std::abs(step * da), std::abs(step * db)) <= 1e-15 * (1.0 + std::abs(a) + std::abs(b)))
+            // Newton converges quadratically, so a step this small means the next one would be at the
+            // rounding level; a failed line search means no decrease is left at double precision.
+            if (!accepted || std::max(std::abs(step * da), std::abs(step * db)) <= 1e-13 * (1.0 + std::abs(a) + std::abs(b)))
                 break;
         }
         c.slope = a;
