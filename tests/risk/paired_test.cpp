@@ -117,6 +117,7 @@ TEST(PairedBootstrap, IdenticalRowsGiveZeroDifferenceAndPOne) {
         EXPECT_EQ(r.auroc.lower, 0.0);
         EXPECT_EQ(r.auroc.upper, 0.0);
         EXPECT_EQ(r.auroc.p_value, 1.0);
+        EXPECT_EQ(r.auroc.standard_error, 0.0);
         EXPECT_EQ(r.ap.estimate, 0.0);
         EXPECT_EQ(r.ap.p_value, 1.0);
         EXPECT_EQ(r.resamples_used + r.dropped_single_class, 300u);
@@ -137,6 +138,9 @@ TEST(PairedBootstrap, ClearlyBetterRowIsSignificantAndEstimatesMatchTheMetrics) 
     EXPECT_GT(r.auroc.lower, 0.0);
     EXPECT_LE(r.auroc.lower, r.auroc.estimate);
     EXPECT_GE(r.auroc.upper, r.auroc.estimate);
+    // The bootstrap standard error is of the order of the interval's half-width / 1.96.
+    EXPECT_GT(r.auroc.standard_error, 0.0);
+    EXPECT_NEAR(r.auroc.standard_error, (r.auroc.upper - r.auroc.lower) / (2 * 1.96), 0.5 * r.auroc.standard_error);
     // The automatic block length is clamped to [1, n / 3] and, with 25-day episodes and AR(0.8)
     // noise, longer than a single day.
     EXPECT_GT(r.block_length, 1.0);
@@ -146,6 +150,31 @@ TEST(PairedBootstrap, ClearlyBetterRowIsSignificantAndEstimatesMatchTheMetrics) 
     EXPECT_NEAR(swapped.auroc.estimate, -r.auroc.estimate, 1e-15);
     EXPECT_NEAR(swapped.auroc.lower, -r.auroc.upper, 1e-12);
     EXPECT_EQ(swapped.auroc.p_value, r.auroc.p_value);
+}
+
+TEST(PairedBootstrap, IidSchemeAgreesWithDeLongOnIndependentDays) {
+    // Independent days: the iid bootstrap's standard error of the AUROC difference and DeLong's
+    // estimate the same quantity, and the automatic block length stays short.
+    xoshiro256ss rng(9);
+    auto uniform = [&] { return double(rng() >> 11) * 0x1.0p-53; };
+    std::vector<double> a, b;
+    std::vector<int> labels;
+    for (int t = 0; t < 1000; ++t) {
+        const int label = uniform() < 0.3 ? 1 : 0;
+        const double shared = uniform();
+        labels.push_back(label);
+        a.push_back(0.6 * label + shared + uniform());
+        b.push_back(0.3 * label + shared + uniform());
+    }
+    const auto delong = delong_test(a, b, labels);
+    paired_bootstrap_options options;
+    options.resamples = 1000;
+    options.scheme = bootstrap_scheme::iid;
+    const auto iid = paired_bootstrap(a, b, labels, options);
+    EXPECT_NEAR(iid.auroc.estimate, delong.difference, 1e-12);
+    EXPECT_NEAR(iid.auroc.standard_error, delong.standard_error, 0.15 * delong.standard_error);
+    options.scheme = bootstrap_scheme::stationary;
+    EXPECT_LT(paired_bootstrap(a, b, labels, options).block_length, 6.0);
 }
 
 TEST(PairedBootstrap, AutomaticBlockLengthIsPolitisWhiteOfTheInfluenceSeries) {

@@ -289,6 +289,7 @@ struct paired_difference {
     double lower = std::numeric_limits<double>::quiet_NaN();     ///< percentile interval of a - b
     double upper = std::numeric_limits<double>::quiet_NaN();
     double p_value = std::numeric_limits<double>::quiet_NaN();   ///< two-sided, see paired_bootstrap
+    double standard_error = std::numeric_limits<double>::quiet_NaN();  ///< sample s.d. of the used d*; NaN below 2
 };
 
 struct paired_bootstrap_result {
@@ -395,6 +396,14 @@ inline void summarise_differences(paired_difference& out, std::vector<double> re
     }
     const double used = double(replicates.size());
     out.p_value = std::min(1.0, 2.0 * (1.0 + double(std::min(at_or_below, at_or_above))) / (used + 1.0));
+    if (replicates.size() > 1) {
+        double mean = 0.0;
+        for (double d : replicates) mean += d;
+        mean /= used;
+        double squares = 0.0;
+        for (double d : replicates) squares += (d - mean) * (d - mean);
+        out.standard_error = std::sqrt(squares / (used - 1.0));
+    }
     std::sort(replicates.begin(), replicates.end());
     out.lower = linear_quantile(replicates, (1.0 - confidence) / 2.0);
     out.upper = linear_quantile(replicates, (1.0 + confidence) / 2.0);
