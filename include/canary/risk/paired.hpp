@@ -424,9 +424,11 @@ inline void summarise_differences(paired_difference& out, std::vector<double> re
 ///             numpy's default).
 ///             p-value: the percentile-bootstrap p-value 2 min(P*(d* <= 0), P*(d* >= 0)) with the
 ///             Monte-Carlo +1 correction, p = min(1, 2 (1 + min(#{d* <= 0}, #{d* >= 0})) / (B + 1))
-///             over the B used resamples. It is the smallest 1 - confidence at which the percentile
-///             interval excludes 0, so the p-value and the reported interval never disagree, and
-///             it is never exactly 0 for a finite B. Identical rows give d* = 0 always and p = 1.
+///             over the B used resamples. It inverts the percentile interval (p < 1 - confidence
+///             when the interval excludes 0, up to a resample or two from the +1 and the
+///             interpolation), so the p-value and the reported interval agree; it assumes no
+///             symmetry of d*, and it is never exactly 0 for a finite B (smallest 2 / (B + 1)).
+///             Identical rows give d* = 0 always and p = 1.
 ///             Block length: options.block_length when positive (the mean block length for
 ///             stationary, rounded to an integer for circular, ignored for iid); when 0, the
 ///             Politis-White length (stationary or circular, matching the scheme) of the
