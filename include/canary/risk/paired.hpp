@@ -15,6 +15,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "canary/core/error.hpp"
