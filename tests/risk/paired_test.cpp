@@ -152,6 +152,27 @@ TEST(PairedBootstrap, ClearlyBetterRowIsSignificantAndEstimatesMatchTheMetrics) 
     EXPECT_EQ(swapped.auroc.p_value, r.auroc.p_value);
 }
 
+TEST(PairedBootstrap, FusedRankingSummariesEqualTheMetricsWithTies) {
+    // The bootstrap computes AUROC and AP from one sort; with heavy ties it must still agree with
+    // metrics.hpp (itself checked against sklearn), including the tie grouping.
+    xoshiro256ss rng(21);
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<double> scores;
+        std::vector<int> labels;
+        for (int t = 0; t < 60; ++t) {
+            const int label = rng.below(4) == 0 ? 1 : 0;
+            labels.push_back(label);
+            scores.push_back(double(rng.below(6) + static_cast<std::uint64_t>(2 * label)) / 10.0);
+        }
+        labels[0] = 1;
+        labels[1] = 0;
+        std::vector<std::size_t> order;
+        const auto fused = detail::auroc_and_ap(scores, labels, order);
+        EXPECT_NEAR(fused.auroc, auroc(scores, labels).value, 1e-12) << trial;
+        EXPECT_NEAR(fused.ap, average_precision(scores, labels).value, 1e-12) << trial;
+    }
+}
+
 TEST(PairedBootstrap, IidSchemeAgreesWithDeLongOnIndependentDays) {
     // Independent days: the iid bootstrap's standard error of the AUROC difference and DeLong's
     // estimate the same quantity, and the automatic block length stays short.
