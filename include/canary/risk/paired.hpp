@@ -90,7 +90,7 @@ inline delong_components delong_structural_components(std::span<const double> sc
     return out;
 }
 
-inline std::pair<std::size_t, std::size_t> count_classes(std::span<const int> labels) {
+inline std::pair<std::size_t, std::size_t> delong_class_counts(std::span<const int> labels) {
     std::size_t positives = 0;
     for (int l : labels) positives += static_cast<std::size_t>(l == 1);
     return {positives, labels.size() - positives};
@@ -132,7 +132,7 @@ inline double two_sided_normal_p(double z) { return std::erfc(std::abs(z) / std:
 inline double delong_auc_variance(std::span<const double> scores, std::span<const int> labels) {
     constexpr const char* who = "canary::risk::delong_auc_variance";
     detail::validate_inputs(scores, labels, who);
-    const auto [positives, negatives] = detail::count_classes(labels);
+    const auto [positives, negatives] = detail::delong_class_counts(labels);
     detail::require_delong_classes(positives, negatives, who);
     const auto c = detail::delong_structural_components(scores, labels, positives, negatives);
     return detail::class_covariance(c.placements, c.placements, labels, 1, positives) / double(positives) +
@@ -153,7 +153,7 @@ inline delong_result delong_test(std::span<const double> scores_a, std::span<con
     constexpr const char* who = "canary::risk::delong_test";
     detail::validate_inputs(scores_a, labels, who);
     detail::validate_inputs(scores_b, labels, who);
-    const auto [positives, negatives] = detail::count_classes(labels);
+    const auto [positives, negatives] = detail::delong_class_counts(labels);
     detail::require_delong_classes(positives, negatives, who);
     const auto a = detail::delong_structural_components(scores_a, labels, positives, negatives);
     const auto b = detail::delong_structural_components(scores_b, labels, positives, negatives);
@@ -303,7 +303,7 @@ struct paired_bootstrap_result {
 namespace detail {
 
 // A uniform double in [0, 1) from the top 53 bits.
-inline double uniform_unit(xoshiro256ss& rng) { return double(rng() >> 11) * 0x1.0p-53; }
+inline double paired_uniform_unit(xoshiro256ss& rng) { return double(rng() >> 11) * 0x1.0p-53; }
 
 // Resample indices of one bootstrap draw; every scheme wraps circularly so each day is equally
 // likely to be drawn.
@@ -319,7 +319,7 @@ inline void draw_resample(std::vector<std::size_t>& indices, bootstrap_scheme sc
             std::size_t current = static_cast<std::size_t>(rng.below(n));
             indices[0] = current;
             for (std::size_t t = 1; t < n; ++t) {
-                current = uniform_unit(rng) < restart ? static_cast<std::size_t>(rng.below(n)) : (current + 1) % n;
+                current = paired_uniform_unit(rng) < restart ? static_cast<std::size_t>(rng.below(n)) : (current + 1) % n;
                 indices[t] = current;
             }
             return;
@@ -381,7 +381,7 @@ inline std::vector<double> auroc_difference_influence(std::span<const double> sc
     return influence;
 }
 
-inline double linear_quantile(const std::vector<double>& sorted, double p) {
+inline double paired_quantile(const std::vector<double>& sorted, double p) {
     const double position = p * double(sorted.size() - 1);
     const auto below = static_cast<std::size_t>(std::floor(position));
     const std::size_t above = std::min(below + 1, sorted.size() - 1);
@@ -406,8 +406,8 @@ inline void summarise_differences(paired_difference& out, std::vector<double> re
         out.standard_error = std::sqrt(squares / (used - 1.0));
     }
     std::sort(replicates.begin(), replicates.end());
-    out.lower = linear_quantile(replicates, (1.0 - confidence) / 2.0);
-    out.upper = linear_quantile(replicates, (1.0 + confidence) / 2.0);
+    out.lower = paired_quantile(replicates, (1.0 - confidence) / 2.0);
+    out.upper = paired_quantile(replicates, (1.0 + confidence) / 2.0);
 }
 
 }  // namespace detail
@@ -450,7 +450,7 @@ inline paired_bootstrap_result paired_bootstrap(std::span<const double> scores_a
         throw config_error(std::string(who) + ": block length " + std::to_string(options.block_length) +
                            " must be 0 (automatic) or a finite number >= 1");
     const std::size_t n = labels.size();
-    const auto [positives, negatives] = detail::count_classes(labels);
+    const auto [positives, negatives] = detail::delong_class_counts(labels);
     if (positives == 0 || negatives == 0)
         throw config_error(std::string(who) + ": the labels hold a single class; AUROC and AP differences are undefined");
 
