@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -259,6 +261,53 @@ TEST(PairedBootstrap, SameSeedSameResultOtherSeedOtherResult) {
         EXPECT_NE(first.auroc.lower, other.auroc.lower);
         EXPECT_EQ(first.auroc.estimate, other.auroc.estimate);
     }
+}
+
+TEST(PairedBootstrapMetric, ReproducesPairedBootstrapForAuroc) {
+    const auto s = make_study(900, 6);
+    paired_bootstrap_options options;
+    options.resamples = 300;
+    const auto both = paired_bootstrap(s.good, s.weak, s.labels, options);
+    const auto one = paired_bootstrap_metric(
+        s.good, s.weak, s.labels, [](std::span<const double> x, std::span<const int> y) { return auroc(x, y); }, options);
+    EXPECT_EQ(one.block_length, both.block_length);
+    EXPECT_EQ(one.resamples_used, both.resamples_used);
+    EXPECT_EQ(one.dropped_single_class, both.dropped_single_class);
+    EXPECT_EQ(one.dropped_undefined, 0u);
+    EXPECT_NEAR(one.difference.estimate, both.auroc.estimate, 1e-12);
+    EXPECT_NEAR(one.difference.lower, both.auroc.lower, 1e-12);
+    EXPECT_NEAR(one.difference.upper, both.auroc.upper, 1e-12);
+    EXPECT_NEAR(one.difference.standard_error, both.auroc.standard_error, 1e-12);
+    EXPECT_NEAR(one.difference.p_value, both.auroc.p_value, 2.0 / 301.0);
+}
+
+TEST(PairedBootstrapMetric, BrierDifferenceAndUndefinedResamples) {
+    const auto s = make_study(900, 7);
+    // Probabilities: a informative, b the base rate; a has the lower (better) Brier score.
+    std::vector<double> pa, pb;
+    double base_rate = 0.0;
+    for (int l : s.labels) base_rate += l;
+    base_rate /= double(s.labels.size());
+    for (std::size_t t = 0; t < s.labels.size(); ++t) {
+        pa.push_back(1.0 / (1.0 + std::exp(-(4.0 * s.good[t] - 4.0))));
+        pb.push_back(base_rate);
+    }
+    paired_bootstrap_options options;
+    options.resamples = 300;
+    const auto brier = paired_bootstrap_metric(pa, pb, s.labels, brier_score, options);
+    EXPECT_NEAR(brier.difference.estimate, brier_score(pa, s.labels) - brier_score(pb, s.labels), 1e-15);
+    EXPECT_LT(brier.difference.estimate, 0.0);
+    EXPECT_LT(brier.difference.upper, 0.0);
+    EXPECT_LT(brier.difference.p_value, 0.05);
+    // A metric that is undefined on some resamples: those are dropped and counted.
+    std::size_t calls = 0;
+    auto sometimes_undefined = [&](std::span<const double> x, std::span<const int> y) {
+        ++calls;
+        return calls % 6 == 3 ? std::numeric_limits<double>::quiet_NaN() : brier_score(x, y);
+    };
+    const auto partial = paired_bootstrap_metric(pa, pb, s.labels, sometimes_undefined, options);
+    EXPECT_GT(partial.dropped_undefined, 0u);
+    EXPECT_EQ(partial.resamples_used + partial.dropped_undefined + partial.dropped_single_class, 300u);
 }
 
 TEST(PairedBootstrap, ResampleSchemesDrawValidIndices) {

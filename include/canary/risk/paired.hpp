@@ -410,6 +410,39 @@ inline void summarise_differences(paired_difference& out, std::vector<double> re
     out.upper = paired_quantile(replicates, (1.0 + confidence) / 2.0);
 }
 
+// The checks shared by paired_bootstrap and paired_bootstrap_metric.
+inline void validate_paired_bootstrap(std::span<const double> scores_a, std::span<const double> scores_b,
+                                      std::span<const int> labels, const paired_bootstrap_options& options,
+                                      const char* who) {
+    validate_inputs(scores_a, labels, who);
+    validate_inputs(scores_b, labels, who);
+    if (options.resamples < 1) throw config_error(std::string(who) + ": resamples must be at least 1");
+    if (!(options.confidence > 0.0 && options.confidence < 1.0))
+        throw config_error(std::string(who) + ": confidence " + std::to_string(options.confidence) +
+                           " is outside (0, 1)");
+    if (!(options.block_length == 0.0 || (std::isfinite(options.block_length) && options.block_length >= 1.0)))
+        throw config_error(std::string(who) + ": block length " + std::to_string(options.block_length) +
+                           " must be 0 (automatic) or a finite number >= 1");
+    const auto [positives, negatives] = delong_class_counts(labels);
+    if (positives == 0 || negatives == 0)
+        throw config_error(std::string(who) + ": the labels hold a single class; paired differences are undefined");
+}
+
+// The block length paired_bootstrap documents: 1 for iid, the given one, or Politis-White of the
+// AUROC-difference influence series clamped to [1, max(1, n / 3)].
+inline double paired_block_length(std::span<const double> scores_a, std::span<const double> scores_b,
+                                  std::span<const int> labels, const paired_bootstrap_options& options) {
+    if (options.scheme == bootstrap_scheme::iid) return 1.0;
+    if (options.block_length > 0.0) return options.block_length;
+    const std::size_t n = labels.size();
+    if (n < 3) return 1.0;
+    const auto [positives, negatives] = delong_class_counts(labels);
+    const auto influence = auroc_difference_influence(scores_a, scores_b, labels, positives, negatives);
+    const auto lengths = politis_white_block_lengths(influence);
+    const double chosen = options.scheme == bootstrap_scheme::stationary ? lengths.stationary : lengths.circular;
+    return std::isfinite(chosen) ? std::clamp(chosen, 1.0, std::max(1.0, double(n) / 3.0)) : 1.0;
+}
+
 }  // namespace detail
 
 /// paired_bootstrap(scores_a, scores_b, labels, options)
@@ -440,35 +473,10 @@ inline paired_bootstrap_result paired_bootstrap(std::span<const double> scores_a
                                                 std::span<const int> labels,
                                                 const paired_bootstrap_options& options = {}) {
     constexpr const char* who = "canary::risk::paired_bootstrap";
-    detail::validate_inputs(scores_a, labels, who);
-    detail::validate_inputs(scores_b, labels, who);
-    if (options.resamples < 1) throw config_error(std::string(who) + ": resamples must be at least 1");
-    if (!(options.confidence > 0.0 && options.confidence < 1.0))
-        throw config_error(std::string(who) + ": confidence " + std::to_string(options.confidence) +
-                           " is outside (0, 1)");
-    if (!(options.block_length == 0.0 || (std::isfinite(options.block_length) && options.block_length >= 1.0)))
-        throw config_error(std::string(who) + ": block length " + std::to_string(options.block_length) +
-                           " must be 0 (automatic) or a finite number >= 1");
+    detail::validate_paired_bootstrap(scores_a, scores_b, labels, options, who);
     const std::size_t n = labels.size();
-    const auto [positives, negatives] = detail::delong_class_counts(labels);
-    if (positives == 0 || negatives == 0)
-        throw config_error(std::string(who) + ": the labels hold a single class; AUROC and AP differences are undefined");
-
     paired_bootstrap_result result;
-    if (options.scheme == bootstrap_scheme::iid) {
-        result.block_length = 1.0;
-    } else if (options.block_length > 0.0) {
-        result.block_length = options.block_length;
-    } else {
-        const double upper = std::max(1.0, double(n) / 3.0);
-        double chosen = 1.0;
-        if (n >= 3) {
-            const auto influence = detail::auroc_difference_influence(scores_a, scores_b, labels, positives, negatives);
-            const auto lengths = politis_white_block_lengths(influence);
-            chosen = options.scheme == bootstrap_scheme::stationary ? lengths.stationary : lengths.circular;
-        }
-        result.block_length = std::isfinite(chosen) ? std::clamp(chosen, 1.0, upper) : 1.0;
-    }
+    result.block_length = detail::paired_block_length(scores_a, scores_b, labels, options);
 
     std::vector<double> a(scores_a.begin(), scores_a.end()), b(scores_b.begin(), scores_b.end());
     std::vector<int> y(labels.begin(), labels.end());
@@ -504,6 +512,66 @@ inline paired_bootstrap_result paired_bootstrap(std::span<const double> scores_a
     result.resamples_used = auroc_differences.size();
     detail::summarise_differences(result.auroc, std::move(auroc_differences), options.confidence);
     detail::summarise_differences(result.ap, std::move(ap_differences), options.confidence);
+    return result;
+}
+
+/// The paired difference of one metric, with the bookkeeping of its resamples.
+struct paired_metric_result {
+    paired_difference difference;
+    double block_length = 1;
+    std::size_t resamples_used = 0;
+    std::size_t dropped_single_class = 0;
+    std::size_t dropped_undefined = 0;  ///< resamples where either metric value was NaN
+};
+
+/// paired_bootstrap_metric(scores_a, scores_b, labels, metric, options)
+///   requires: as paired_bootstrap; metric is a sample_metric (bootstrap.hpp): callable on
+///             (span<const double>, span<const int>), returning a double or a ranking_score.
+///   ensures:  the paired bootstrap of metric(a) - metric(b) with exactly paired_bootstrap's
+///             resamples (same scheme, block length rule and seed give the same index vectors, so
+///             metric = auroc reproduces paired_bootstrap's auroc entry), interval, p-value and
+///             standard error. For a metric where smaller is better (Brier score, log loss) a
+///             negative difference favours a. Resamples with one class are dropped and counted in
+///             dropped_single_class, those where either value is NaN in dropped_undefined.
+template <sample_metric Metric>
+paired_metric_result paired_bootstrap_metric(std::span<const double> scores_a, std::span<const double> scores_b,
+                                             std::span<const int> labels, Metric&& metric,
+                                             const paired_bootstrap_options& options = {}) {
+    constexpr const char* who = "canary::risk::paired_bootstrap_metric";
+    detail::validate_paired_bootstrap(scores_a, scores_b, labels, options, who);
+    const std::size_t n = labels.size();
+    paired_metric_result result;
+    result.block_length = detail::paired_block_length(scores_a, scores_b, labels, options);
+    result.difference.estimate = detail::metric_value(metric(scores_a, labels)) - detail::metric_value(metric(scores_b, labels));
+
+    xoshiro256ss rng(options.seed);
+    std::vector<std::size_t> indices(n);
+    std::vector<double> a(n), b(n), differences;
+    std::vector<int> y(n);
+    differences.reserve(options.resamples);
+    for (std::size_t r = 0; r < options.resamples; ++r) {
+        detail::draw_resample(indices, options.scheme, result.block_length, rng);
+        std::size_t drawn_positives = 0;
+        for (std::size_t t = 0; t < n; ++t) {
+            a[t] = scores_a[indices[t]];
+            b[t] = scores_b[indices[t]];
+            y[t] = labels[indices[t]];
+            drawn_positives += static_cast<std::size_t>(y[t]);
+        }
+        if (drawn_positives == 0 || drawn_positives == n) {
+            ++result.dropped_single_class;
+            continue;
+        }
+        const double value_a = detail::metric_value(metric(std::span<const double>(a), std::span<const int>(y)));
+        const double value_b = detail::metric_value(metric(std::span<const double>(b), std::span<const int>(y)));
+        if (std::isnan(value_a) || std::isnan(value_b)) {
+            ++result.dropped_undefined;
+            continue;
+        }
+        differences.push_back(value_a - value_b);
+    }
+    result.resamples_used = differences.size();
+    detail::summarise_differences(result.difference, std::move(differences), options.confidence);
     return result;
 }
 
