@@ -731,8 +731,8 @@ int run_study(const StudyOptions& o) {
         auto raw = cr::classical_indicators(d.graph_panel, o.indicator_window);
         // Kritzman's absorption-ratio shift: 15-day mean minus one-year mean, in one-year sds.
         for (const auto& series : raw)
-            if (series.name == "absorption_ratio") {
-                cr::indicator_series shift{"absorption_ratio_shift", std::vector<double>(series.values.size(), nan_value)};
+            if (series.name == "absorption-ratio") {
+                cr::indicator_series shift{"absorption-ratio-shift", std::vector<double>(series.values.size(), nan_value)};
                 for (std::size_t t = 250; t < series.values.size(); ++t) {
                     std::vector<double> year(series.values.begin() + std::ptrdiff_t(t - 249), series.values.begin() + std::ptrdiff_t(t + 1));
                     std::vector<double> fifteen(series.values.begin() + std::ptrdiff_t(t - 14), series.values.begin() + std::ptrdiff_t(t + 1));
@@ -742,12 +742,29 @@ int run_study(const StudyOptions& o) {
                 raw.push_back(shift);
                 break;
             }
+        // Onnela's MST length and the edge density of the correlation graphs the graph models use.
+        {
+            const auto returns = canary::graph::log_return_matrix(d.graph_panel);
+            cr::indicator_series mst{"mst-length", std::vector<double>(d.graph_panel.days(), nan_value)};
+            cr::indicator_series density{"graph-density", std::vector<double>(d.graph_panel.days(), nan_value)};
+            const double pairs = double(d.graph_panel.instrument_count()) * double(d.graph_panel.instrument_count() - 1) / 2;
+            for (std::size_t t = graph_window; t < d.graph_panel.days(); ++t) {
+                const auto c = canary::graph::window_correlation(returns, t, graph_window, canary::graph::correlation_method::spearman);
+                mst.values[t] = canary::graph::mst_length(c);
+                std::size_t edges = 0;
+                for (Eigen::Index i = 0; i < c.rho.rows(); ++i)
+                    for (Eigen::Index j = i + 1; j < c.rho.cols(); ++j) edges += std::abs(c.rho(i, j)) >= o.graph_threshold;
+                density.values[t] = double(edges) / pairs;
+            }
+            raw.push_back(std::move(mst));
+            raw.push_back(std::move(density));
+        }
         for (auto& series : raw) {
             // Trailing z-score (the shift already is one).
             std::vector<double> z(series.values.size(), nan_value);
             const std::size_t w = o.indicator_window;
             for (std::size_t t = 0; t < z.size(); ++t) {
-                if (series.name == "absorption_ratio_shift") {
+                if (series.name == "absorption-ratio-shift") {
                     z[t] = series.values[t];
                     continue;
                 }
@@ -939,6 +956,19 @@ int run_study(const StudyOptions& o) {
         else
             crises_csv << ",,,," << (crisis_status[c].empty() ? (o.protocol == "crises" ? "" : "evaluated (walk-forward)") : crisis_status[c]) << "\n";
     }
+    // Per-day out-of-sample predictions of every signal (the seed ensemble), fold by fold.
+    std::ostringstream pred;
+    pred.precision(9);
+    pred << "fold,date,label,signal,score,calibrated,alarm\n";
+    for (std::size_t f = 0; f < folds.size(); ++f)
+        for (const auto& s : signals)
+            for (std::size_t i = 0; i < folds[f].test.size(); ++i) {
+                const auto& fs = s.folds[f];
+                pred << folds[f].name << "," << d.panel.dates[folds[f].test[i]] << "," << d.labels(folds[f].test[i]) << ","
+                     << s.name << "," << fs.test[i] << "," << (fs.calibrated.empty() ? "" : csv_num(fs.calibrated[i])) << ","
+                     << fs.alarm[i] << "\n";
+            }
+    canary::io::write_text_atomic(out / "predictions.csv", pred.str());
     canary::io::write_text_atomic(out / "study.md", md.str());
     canary::io::write_text_atomic(out / "study.csv", csv.str());
     canary::io::write_text_atomic(out / "crises.csv", crises_csv.str());
@@ -968,7 +998,7 @@ int run_study(const StudyOptions& o) {
             }
         std::cout << plots.summary() << "\n";
     }
-    std::cout << "wrote " << (out / "study.md").string() << ", study.csv, crises.csv (" << fmt(seconds, 0) << " s)\n";
+    std::cout << "wrote " << (out / "study.md").string() << ", study.csv, crises.csv, predictions.csv (" << fmt(seconds, 0) << " s)\n";
     return 0;
 }
 
