@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -30,12 +31,12 @@ std::string slurp(const fs::path& p) {
     return s.str();
 }
 
-struct Run {
+struct ProgramRun {
     int code = -1;
     std::string out, err;
 };
 
-Run run(const std::string& arguments, const fs::path& scratch) {
+ProgramRun run(const std::string& arguments, const fs::path& scratch) {
     const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
     const std::string command = "cd '" CANARY_DATA_DIR "/..' && '" + program().string() + "' " + arguments + " >'" +
                                 out.string() + "' 2>'" + err.string() + "'";
@@ -78,7 +79,7 @@ protected:
 }  // namespace
 
 TEST_F(Study, ThreeCrisisPanelWritesTheContract) {
-    const Run r = run("study --index SP500 --models logistic,mlp --seeds 2 --epochs 3 --bootstrap 100 --jobs 2 "
+    const ProgramRun r = run("study --index SP500 --models logistic,mlp --seeds 2 --epochs 3 --bootstrap 100 --jobs 2 "
                       "--no-plots --out '" + (dir_ / "out").string() + "'", dir_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     const auto rows = read_csv(dir_ / "out" / "study.csv");
@@ -96,7 +97,9 @@ TEST_F(Study, ThreeCrisisPanelWritesTheContract) {
             saw_always = true;
             EXPECT_EQ(row.at("auroc_mean"), row.at("episode") == "pooled" ? row.at("auroc_mean") : "0.5");
             // Always on pays for every calm day.
-            if (!row.at("false_alarm_days_per_year").empty()) EXPECT_NEAR(std::stod(row.at("false_alarm_days_per_year")), 252.0, 1e-6);
+            if (!row.at("false_alarm_days_per_year").empty()) {
+                EXPECT_NEAR(std::stod(row.at("false_alarm_days_per_year")), 252.0, 1e-6);
+            }
         }
         if (!row.at("auroc_mean").empty()) {
             const double a = std::stod(row.at("auroc_mean"));
@@ -115,7 +118,7 @@ TEST_F(Study, ThreeCrisisPanelWritesTheContract) {
 }
 
 TEST_F(Study, SingleInstrumentMarketRunsAndSkipsGraphModels) {
-    const Run r = run("study --data data/skfolio_sp500_index_daily_1990_2022.csv --models logistic,srr_snapshot_gnn "
+    const ProgramRun r = run("study --data data/skfolio_sp500_index_daily_1990_2022.csv --models logistic,srr_snapshot_gnn "
                       "--seeds 1 --epochs 2 --bootstrap 50 --no-plots --out '" + (dir_ / "out").string() + "'", dir_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     EXPECT_NE(r.out.find("reference: the only instrument, SP500"), std::string::npos) << r.out;
@@ -125,10 +128,10 @@ TEST_F(Study, SingleInstrumentMarketRunsAndSkipsGraphModels) {
 
 TEST_F(Study, BadCrisesFileIsOneClearError) {
     std::ofstream(dir_ / "bad.csv") << "name,peak,trough\nX,2000-03-24,yesterday\n";
-    const Run r = run("study --index SP500 --models logistic --seeds 1 --crises '" + (dir_ / "bad.csv").string() +
+    const ProgramRun r = run("study --index SP500 --models logistic --seeds 1 --crises '" + (dir_ / "bad.csv").string() +
                       "' --no-plots --out '" + (dir_ / "out").string() + "'", dir_);
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("bad.csv: line 2, column 19"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("bad.csv: line 2, column 14"), std::string::npos) << r.err;
 }
 
 namespace {
@@ -164,9 +167,9 @@ TEST_F(Study, CuttingTheFutureChangesNoPrediction) {
         const std::string common = " --index SP500 --protocol " + protocol + " --crises '" + (dir_ / "covid.csv").string() +
                                    "' --models " + (protocol == "crises" ? "logistic,mlp" : "logistic") +
                                    " --seeds 1 --epochs 2 --bootstrap 20 --no-plots --out ";
-        const Run full = run("study" + common + "'" + (dir_ / "full").string() + "'", dir_);
+        const ProgramRun full = run("study" + common + "'" + (dir_ / "full").string() + "'", dir_);
         ASSERT_EQ(full.code, 0) << full.err;
-        const Run cut = run("study --data '" + (dir_ / "stocks.csv").string() + "," + (dir_ / "index.csv").string() + "'" +
+        const ProgramRun cut = run("study --data '" + (dir_ / "stocks.csv").string() + "," + (dir_ / "index.csv").string() + "'" +
                                 common + "'" + (dir_ / "cut").string() + "'", dir_);
         ASSERT_EQ(cut.code, 0) << cut.err;
         const auto a = predictions_by_key(dir_ / "full" / "predictions.csv");
@@ -176,7 +179,25 @@ TEST_F(Study, CuttingTheFutureChangesNoPrediction) {
             const auto it = a.find(key);
             if (it == a.end()) continue;
             ++shared;
-            EXPECT_EQ(it->second, value) << protocol << " " << key;
+            // Equal up to rounding: a covariance over a window of a shorter returns matrix may be
+            // summed in another order (observed: one value in the 10th digit), never more.
+            auto fields = [](const std::string& v) {
+                std::vector<std::string> f;
+                std::stringstream ss(v);
+                for (std::string x; std::getline(ss, x, '|');) f.push_back(x);
+                while (f.size() < 3) f.push_back("");
+                return f;
+            };
+            const auto x = fields(it->second), y = fields(value);
+            for (std::size_t k = 0; k < 2; ++k) {
+                if (x[k].empty() || y[k].empty()) {
+                    EXPECT_EQ(x[k], y[k]) << protocol << " " << key;
+                    continue;
+                }
+                const double u = std::stod(x[k]), w = std::stod(y[k]);
+                EXPECT_NEAR(u, w, 1e-8 * std::max(1.0, std::abs(u))) << protocol << " " << key;
+            }
+            EXPECT_EQ(x[2], y[2]) << protocol << " " << key;  // the alarm
         }
         EXPECT_GT(shared, 200u) << protocol;
     }

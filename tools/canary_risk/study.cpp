@@ -776,6 +776,7 @@ int run_study(const StudyOptions& o) {
             Signal s{series.name, SignalKind::indicator, std::vector<FoldScores>(folds.size()),
                      "trailing " + std::to_string(w) + "-day z-score, sign fitted on training"};
             bool usable = true;
+            std::string why;
             for (std::size_t f = 0; f < folds.size() && usable; ++f) {
                 auto at = [&](const std::vector<std::size_t>& days) {
                     std::vector<double> v;
@@ -784,13 +785,25 @@ int run_study(const StudyOptions& o) {
                 };
                 auto tr = at(folds[f].train), va = at(folds[f].validation), te = at(folds[f].test);
                 // Training days before the indicator's warm-up are left out of the sign fit only.
+                // When the remaining training days have one class (a calm stretch after the
+                // warm-up), the sign is fitted on training plus validation days; never on test days.
                 std::vector<double> tr_ok;
                 std::vector<int> tr_labels;
-                for (std::size_t i = 0; i < tr.size(); ++i)
-                    if (std::isfinite(tr[i])) tr_ok.push_back(tr[i]), tr_labels.push_back(d.labels(folds[f].train[i]));
+                auto add_finite = [&](const std::vector<double>& v, const std::vector<std::size_t>& days) {
+                    for (std::size_t i = 0; i < v.size(); ++i)
+                        if (std::isfinite(v[i])) tr_ok.push_back(v[i]), tr_labels.push_back(d.labels(days[i]));
+                };
+                add_finite(tr, folds[f].train);
+                if (!both_classes(tr_labels)) add_finite(va, folds[f].validation);
                 const bool finite = std::all_of(va.begin(), va.end(), [](double x) { return std::isfinite(x); }) &&
                                     std::all_of(te.begin(), te.end(), [](double x) { return std::isfinite(x); });
                 if (!finite || !both_classes(tr_labels)) {
+                    std::size_t first_bad = 0;
+                    for (std::size_t day : folds[f].validation) if (!std::isfinite(z[day])) { first_bad = day; break; }
+                    if (!first_bad) for (std::size_t day : folds[f].test) if (!std::isfinite(z[day])) { first_bad = day; break; }
+                    why = first_bad ? "undefined on " + d.panel.dates[first_bad] + " (fold " + folds[f].name + ")"
+                                    : "no crash-ahead day among the training and validation days where it is defined (fold " +
+                                          folds[f].name + ")";
                     usable = false;
                     break;
                 }
@@ -802,7 +815,7 @@ int run_study(const StudyOptions& o) {
                 finish_fold(s, f);
             }
             if (usable) signals.push_back(std::move(s));
-            else log << "[" << series.name << "] left out: undefined on some validation/test day (window " << o.indicator_window << ")\n";
+            else log << "[" << series.name << "] left out: " << why << "\n";
         }
     } else {
         log << "classical indicators skipped: they need at least 2 instruments priced on every day\n";
@@ -914,11 +927,11 @@ int run_study(const StudyOptions& o) {
             const auto& c = d.crises[episodes[e].crisis_ids[0]];
             md << "; peak " << d.panel.dates[c.peak] << ", trough " << d.panel.dates[c.trough] << " (" << fmt(c.drawdown * 100, 1) << "%)";
         }
-        md << "\n\n| signal | kind | seeds | AUROC mean (sd) | AP mean | Brier (cal.) | ECE | F1 | Δ AUROC vs logistic [95%] | p | p DeLong | Δ vs best indicator (p) | warned | lead (days) | false alarms / yr | alarm days / yr |\n"
-           << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        md << "\n\n| signal | kind | seeds | AUROC mean (sd) | AUROC ensemble | AP mean | Brier (cal.) | ECE | F1 | Δ AUROC vs logistic [95%] | p | p DeLong | Δ vs best indicator (p) | warned | lead (days) | false alarms / yr | alarm days / yr |\n"
+           << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& r : rows) {
             md << "| " << r.signal << " | " << r.kind << " | " << r.seeds << " | " << fmt(r.auroc_mean) << " (" << fmt(r.auroc_sd)
-               << ") | " << fmt(r.ap_mean) << " | " << fmt(r.brier_calibrated) << " | " << fmt(r.ece) << " | " << fmt(r.f1) << " | "
+               << ") | " << fmt(r.auroc_ensemble) << " | " << fmt(r.ap_mean) << " | " << fmt(r.brier_calibrated) << " | " << fmt(r.ece) << " | " << fmt(r.f1) << " | "
                << (std::isnan(r.delta_logistic) ? "—" : fmt(r.delta_logistic) + " [" + fmt(r.delta_lo) + ", " + fmt(r.delta_hi) + "]")
                << " | " << fmt(r.p_logistic) << " | " << fmt(r.p_delong) << " | "
                << (std::isnan(r.delta_indicator) ? "—" : fmt(r.delta_indicator) + " (" + fmt(r.p_indicator) + ")") << " | "
