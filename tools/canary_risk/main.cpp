@@ -209,6 +209,10 @@ bool all_finite(const std::vector<double>& v) {
 /// with a message (window longer than the history before the validation span).
 std::vector<Row> indicator_rows(const Prepared& p, const Options& o, std::ostream& log) {
     std::vector<Row> rows;
+    if (p.panel.instrument_count() < 2) {
+        log << "  classical indicators skipped: they need at least 2 instruments\n";
+        return rows;
+    }
     for (auto& series : cr::classical_indicators(p.panel, o.indicator_window)) {
         Row r;
         r.model = series.name;
