@@ -247,6 +247,10 @@ int compare(Options o) {
     std::vector<Row> rows;
     const auto registry = model_registry();
     for (const auto& m : o.models) {
+        if (m.rfind("srr_", 0) == 0 && p.panel.instrument_count() < 2) {
+            log << "  [" << m << "] skipped: a graph model needs at least 2 instruments\n";
+            continue;
+        }
         Row r = registry.at(m)(p, o, log);
         if (r.kind == "skipped") log << "  [" << m << "] skipped: " << r.note << "\n";  // e.g. an optional library
         else rows.push_back(std::move(r));
