@@ -114,4 +114,21 @@ TEST(RunJobs, FailedRunSavesWhatFinishedAndResumeComputesOnlyTheRest) {
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
+TEST(RunJobs, AJobThatThrowsOnAWorkerIsNamedWithItsRankOnEveryRank) {
+    const dist::Communicator comm(MPI_COMM_WORLD);
+    const int culprit = comm.size() - 1;
+    try {
+        dist::run_jobs(12, [&](std::size_t i) -> std::string {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            if (comm.rank() == culprit) throw config_error("window of job " + std::to_string(i) + " too short");
+            return result_of(i);
+        }, comm);
+        ADD_FAILURE() << "no job_error";
+    } catch (const dist::job_error& e) {
+        EXPECT_EQ(e.rank(), culprit);
+        EXPECT_NE(std::string(e.what()).find("window of job " + std::to_string(e.job()) + " too short"), std::string::npos)
+            << e.what();
+    }
+}
+
 }  // namespace
