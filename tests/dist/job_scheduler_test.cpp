@@ -95,6 +95,21 @@ TEST(JobScheduler, KeysNameFilesAndErrorsAndMustBeFileNames) {
     EXPECT_THROW(dist::run_jobs(1, result_of, {}, o), config_error);
 }
 
+TEST(Environment, WithoutMpiIsOneProcess) {
+    int argc = 1;
+    char name[] = "test";
+    char* args[] = {name, nullptr};
+    char** argv = args;
+    const dist::Environment env(argc, argv);
+    EXPECT_EQ(env.world().size(), 1);
+    EXPECT_EQ(env.world().rank(), 0);
+    EXPECT_FALSE(env.world().uses_mpi());
+    double x[2] = {1.5, -2};
+    env.world().sum(x, 2, dist::reduction::rank_ordered);  // one process: the sum over ranks is itself
+    EXPECT_EQ(x[0], 1.5);
+    EXPECT_EQ(x[1], -2);
+}
+
 TEST(Shards, AreContiguousInRankOrderAndCoverTheBatch) {
     for (index total : {0, 1, 5, 32, 33}) {
         for (int ranks : {1, 2, 3, 7}) {

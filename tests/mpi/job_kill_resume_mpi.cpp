@@ -28,14 +28,13 @@ static std::string result_of(std::size_t i) {
 }
 
 int main(int argc, char** argv) {
-    int provided = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    const canary::dist::Environment mpi(argc, argv);  // MPI_Init_thread(FUNNELED) ... MPI_Finalize
     if (argc < 3) {
         std::fprintf(stderr, "usage: job_kill_resume_mpi kill <dir> <rank> | resume <dir>\n");
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     const std::string mode = argv[1];
-    const canary::dist::Communicator comm(MPI_COMM_WORLD);
+    const canary::dist::Communicator& comm = mpi.world();
     canary::dist::JobOptions options;
     options.resume_directory = argv[2];
     options.job_key = [](std::size_t i) { return "cell-" + std::to_string(i); };
@@ -77,6 +76,5 @@ int main(int argc, char** argv) {
         }
         MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     }
-    MPI_Finalize();
     return status;
 }

@@ -126,6 +126,44 @@ private:
     bool single_ = true;
 };
 
+/// MPI for the lifetime of a program's main, or nothing without MPI: a command-line tool creates
+/// one at the top of main and passes world() to run_jobs / DataParallel, the same code with or
+/// without canary::mpi. Initialises MPI with MPI_THREAD_FUNNELED (rank 0 of run_jobs computes on a
+/// thread of its own) unless the program already did, and finalises only what it initialised.
+/// Started without mpirun, Open MPI runs as a single rank ("singleton"), so world().size() is 1.
+class Environment {
+public:
+    Environment(int& argc, char**& argv) {
+#if CANARY_DIST_MPI
+        int initialised = 0;
+        MPI_Initialized(&initialised);
+        if (!initialised) {
+            int provided = 0;
+            detail::check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "Init_thread");
+            owner_ = true;
+        }
+        world_ = Communicator(MPI_COMM_WORLD);
+#else
+        (void)argc;
+        (void)argv;
+#endif
+    }
+    Environment(const Environment&) = delete;
+    Environment& operator=(const Environment&) = delete;
+    ~Environment() {
+#if CANARY_DIST_MPI
+        int finalised = 0;
+        MPI_Finalized(&finalised);
+        if (owner_ && !finalised) MPI_Finalize();
+#endif
+    }
+    const Communicator& world() const noexcept { return world_; }
+
+private:
+    Communicator world_;
+    bool owner_ = false;
+};
+
 /// The contiguous part [begin, begin + count) of `total` items that rank `rank` of `ranks` owns:
 /// ranks in order, the first total % ranks ranks one item more. Some ranks own nothing when
 /// total < ranks.
