@@ -93,6 +93,8 @@ TEST(JobScheduler, KeysNameFilesAndErrorsAndMustBeFileNames) {
     EXPECT_TRUE(fs::exists(dir.path / "dow-2008-seed1.result"));
     o.job_key = [](std::size_t) { return std::string("../escape"); };
     EXPECT_THROW(dist::run_jobs(1, result_of, {}, o), config_error);
+    o.job_key = [](std::size_t i) { return "seed" + std::to_string(i % 2); };
+    EXPECT_THROW(dist::run_jobs(3, result_of, {}, o), config_error) << "two jobs may not share a result file";
 }
 
 TEST(Environment, WithoutMpiIsOneProcess) {

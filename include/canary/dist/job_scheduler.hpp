@@ -47,6 +47,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "canary/core/error.hpp"
@@ -128,7 +129,14 @@ struct JobTable {
 
     JobTable(std::size_t count, const JobOptions& o) : options(o), results(count), done(count, 0) {
         keys.reserve(count);
-        for (std::size_t i = 0; i < count; ++i) keys.push_back(checked_key(o, i));
+        std::unordered_map<std::string, std::size_t> seen;
+        for (std::size_t i = 0; i < count; ++i) {
+            keys.push_back(checked_key(o, i));
+            const auto [at, fresh] = seen.emplace(keys.back(), i);
+            if (!fresh)
+                throw config_error("run_jobs: jobs " + std::to_string(at->second) + " and " + std::to_string(i) +
+                                   " have the same key '" + keys.back() + "'; each job needs its own result file");
+        }
         if (!o.resume_directory.empty()) {
             std::error_code ec;
             std::filesystem::create_directories(o.resume_directory, ec);
