@@ -3,13 +3,17 @@
 // fit_binary bit for bit. The multi-process behaviour is tested under mpiexec in tests/mpi/.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "canary/dist/bytes.hpp"
 #include "canary/dist/data_parallel.hpp"
 #include "canary/dist/job_scheduler.hpp"
 #include "canary/layers/activations.hpp"
@@ -110,6 +114,39 @@ TEST(Environment, WithoutMpiIsOneProcess) {
     env.world().sum(x, 2, dist::reduction::rank_ordered);  // one process: the sum over ranks is itself
     EXPECT_EQ(x[0], 1.5);
     EXPECT_EQ(x[1], -2);
+}
+
+TEST(Bytes, RoundTripExactlyAndRejectTruncation) {
+    const std::vector<double> scores{0.1, 1.0 / 3.0, -0.0, 5e-324, std::numeric_limits<double>::infinity()};
+    dist::byte_writer w;
+    w.put_string("skipped: only one class");
+    w.put_doubles(scores);
+    w.put_doubles({});
+    w.put_double(std::nan(""));
+    w.put_u64(42);
+    const std::string bytes = std::move(w).str();
+    dist::byte_reader r(bytes, "job-000003.result");
+    EXPECT_EQ(r.get_string(), "skipped: only one class");
+    const std::vector<double> back = r.get_doubles();
+    ASSERT_EQ(back.size(), scores.size());
+    EXPECT_EQ(std::memcmp(back.data(), scores.data(), scores.size() * sizeof(double)), 0) << "bit for bit";
+    EXPECT_TRUE(r.get_doubles().empty());
+    EXPECT_TRUE(std::isnan(r.get_double()));
+    EXPECT_EQ(r.get_u64(), 42u);
+    EXPECT_NO_THROW(r.expect_end());
+
+    dist::byte_reader cut(std::string_view(bytes).substr(0, 40), "job-000003.result");
+    cut.get_string();
+    try {
+        cut.get_doubles();
+        FAIL() << "a truncated list must throw";
+    } catch (const io_error& e) {
+        EXPECT_EQ(e.file(), "job-000003.result");
+        EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
+    dist::byte_reader extra(bytes, "x");
+    extra.get_string();
+    EXPECT_THROW(extra.expect_end(), io_error);
 }
 
 TEST(Shards, AreContiguousInRankOrderAndCoverTheBatch) {
