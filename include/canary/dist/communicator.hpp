@@ -3,17 +3,21 @@
 // the MPI C API when canary::mpi is linked (CANARY_HAVE_MPI), and a one-process stand-in otherwise,
 // so data-parallel training and the job scheduler have one interface with or without MPI.
 //
-// Two sums are offered because they trade scaling against reproducibility differently:
-//   sum_allreduce:    one MPI_Allreduce(SUM). Bandwidth-optimal (ring / Rabenseifner: each rank
-//                     moves about 2 (K-1)/K of the buffer), but the MPI standard leaves the order of
-//                     the additions to the implementation, which may pick its algorithm by message
-//                     size, rank count and node placement. Open MPI's choice is fixed for a fixed
-//                     K and size, so runs repeat in practice; no MPI promises it.
-//   sum_rank_ordered: MPI_Gather of every rank's buffer to rank 0, summed there in rank order
-//                     0, 1, ..., K-1, then MPI_Bcast. Bitwise reproducible for a given K on any MPI,
-//                     but rank 0 receives K buffers, so it stops scaling beyond a few tens of ranks.
+// Communicator::sum offers two reductions (dist::reduction), which trade scaling against
+// reproducibility differently:
+//   allreduce:    one MPI_Allreduce(SUM). Bandwidth-optimal (ring / Rabenseifner: each rank moves
+//                 about 2 (K-1)/K of the buffer), but the MPI standard leaves the order of the
+//                 additions to the implementation, which may pick its algorithm by message size,
+//                 rank count and node placement. Open MPI's choice is fixed for a fixed K and size,
+//                 so runs repeat in practice; no MPI promises it.
+//   rank_ordered: MPI_Gather of every rank's buffer to rank 0, summed there in rank order
+//                 0, 1, ..., K-1, then MPI_Bcast. Bitwise reproducible for a given K on any MPI,
+//                 but rank 0 receives K buffers, so it stops scaling beyond a few tens of ranks.
 // Neither makes K = 1 and K = 2 bitwise equal: a shard's gradient is itself a sum over its samples,
 // so splitting a batch changes where roundings happen (docs/distributed.md).
+//
+// CANARY_HAVE_MPI changes this class's layout: every translation unit of one program must see the
+// same setting (link canary::mpi everywhere or nowhere).
 #include <algorithm>
 #include <cstddef>
 #include <string>
