@@ -281,7 +281,7 @@ Row run_logistic_irls(const Prepared& p, const Options& o, std::ostream& log) {
     for (std::size_t i = 0; i < weight.size(); ++i) weight[i] = p.train.labels[i] == 1 ? 0.5 / pos : 0.5 / (1 - pos);
     double best_loss = INFINITY, best_l2 = 1;
     cr::logistic_regression best;
-    for (double l2 : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0}) {
+    for (double l2 : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4}) {
         cr::logistic_fit_options fo;
         fo.l2 = l2;
         fo.sample_weight = weight;
@@ -302,6 +302,27 @@ Row run_logistic_irls(const Prepared& p, const Options& o, std::ostream& log) {
     r.test_scores = best.predict_proba(xte, p.test.labels.size());
     r.note = "IRLS, L2 " + csv_num(best_l2);
     return r;
+}
+
+/// The MLP with its L2 penalty chosen from {0, 1e-3, 1e-2} by the validation loss of early stopping
+/// (the networks' one validation grid that fits the study's time budget; docs/study.md).
+Row run_mlp_grid(const Prepared& p, const Options& o, std::ostream& log) {
+    Row best;
+    double best_loss = INFINITY, best_l2 = 0;
+    for (double l2 : {0.0, 1e-3, 1e-2}) {
+        Options g = o;
+        g.out = (std::filesystem::path(o.out) / ("mlp_l2_" + csv_num(l2))).string();
+        std::filesystem::create_directories(g.out);
+        Row r = run_model<Mlp>("mlp", p, g, true, l2, log);
+        if (r.history.best_validation_loss < best_loss) {
+            best_loss = r.history.best_validation_loss;
+            best_l2 = l2;
+            best = std::move(r);
+        }
+    }
+    log << "  [mlp] L2 " << best_l2 << " chosen on validation loss " << best_loss << "\n";
+    best.note = "L2 " + csv_num(best_l2);
+    return best;
 }
 
 struct Job {
@@ -673,6 +694,7 @@ int run_study(const StudyOptions& o, const canary::dist::Communicator& comm) {
         try {
             const Options mo = model_options(o, o.seed + job.seed, weights, graph_window);
             Row row = name == "logistic" ? run_logistic_irls(prepared[job.fold], mo, job_log)
+                      : name == "mlp"    ? run_mlp_grid(prepared[job.fold], mo, job_log)
                                          : registry.at(name)(prepared[job.fold], mo, job_log);
             if (row.kind == "skipped") r.skipped = row.note;
             r.validation = std::move(row.validation_scores);
