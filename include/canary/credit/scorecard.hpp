@@ -55,10 +55,10 @@ public:
     const std::vector<binning>& binnings() const noexcept { return binnings_; }
     const points_scaling& scaling() const noexcept { return scaling_; }
 
-    /// Total points of row i of t (t has the columns the binnings were fitted on, in order).
+    /// Total points of row i of t (columns found by the binnings' attribute names).
     double score(const loan_table& t, std::size_t i) const {
         double s = base_points();
-        for (std::size_t j = 0; j < binnings_.size(); ++j) s += points(j, binnings_[j].bin_of(t.columns[j], i));
+        for (std::size_t j = 0; j < binnings_.size(); ++j) s += points(j, binnings_[j].bin_of(t.column(binnings_[j].attribute), i));
         return s;
     }
     /// P(bad) implied by a score: odds_bad = exp((offset - score) / factor).
@@ -90,8 +90,9 @@ public:
         for (std::size_t j = 0; j < binnings_.size(); ++j) {
             double best = -INFINITY;
             for (std::size_t k = 0; k < binnings_[j].bins.size(); ++k) best = std::max(best, points(j, int(k)));
-            const double lost = best - points(j, binnings_[j].bin_of(t.columns[j], i));
-            if (lost > 1e-9) all.push_back({binnings_[j].attribute, t.columns[j].text(i), lost});
+            const auto& column = t.column(binnings_[j].attribute);
+            const double lost = best - points(j, binnings_[j].bin_of(column, i));
+            if (lost > 1e-9) all.push_back({binnings_[j].attribute, column.text(i), lost});
         }
         std::stable_sort(all.begin(), all.end(), [](const reason& a, const reason& b) { return a.points_lost > b.points_lost; });
         if (all.size() > count) all.resize(count);
