@@ -91,6 +91,7 @@ struct ModelOutput {
     std::shared_ptr<cc::one_hot_encoder> encoder;
     std::vector<double> baseline;             ///< mean encoded training row (integrated gradients)
     std::vector<double> anomaly_validation, anomaly_scores;  ///< SDAE reconstruction errors
+    std::size_t unseen = 0;  ///< score-row values training never saw (WoE 0 / all-zero one-hot)
 };
 
 std::vector<int> labels_of(const cc::loan_table& t, const std::vector<std::size_t>& rows) {
@@ -142,6 +143,7 @@ ModelOutput run_scorecard(const cc::loan_table& t, const Fold& f, const CreditOp
         return x;
     };
     const auto xf = select(f.fit), xv = select(f.validation), xs = select(f.score);
+    const std::size_t unseen = woe.transform(t, f.score).unseen;
     const auto yf = labels_of(t, f.fit), yv = labels_of(t, f.validation);
     const std::size_t p = kept.size();
     cr::logistic_regression best;
@@ -162,6 +164,7 @@ ModelOutput run_scorecard(const cc::loan_table& t, const Fold& f, const CreditOp
     out.validation = best.predict_proba(xv, f.validation.size());
     out.scores = best.predict_proba(xs, f.score.size());
     out.chosen = "l2=" + fmt(best_l2, 3) + ", " + std::to_string(p) + " attributes";
+    out.unseen = unseen;
     std::vector<cc::binning> bins;
     for (std::size_t j : kept) bins.push_back(woe.binnings()[j]);
     out.card = std::make_shared<cc::scorecard>(bins, best.coefficients, best.intercept,
@@ -222,6 +225,7 @@ ModelOutput run_network(const cc::loan_table& t, const Fold& f, const CreditOpti
         out.anomaly_scores = out.network->reconstruction_error(view(e.score));
     }
     out.encoder = e.encoder;
+    out.unseen = e.score.unseen;
     out.baseline.assign(e.fit.columns, 0.0);
     for (std::size_t i = 0; i < e.fit.rows; ++i)
         for (std::size_t j = 0; j < e.fit.columns; ++j) out.baseline[j] += e.fit(i, j) / double(e.fit.rows);
@@ -646,6 +650,15 @@ int run_credit(CreditOptions o) {
         pred << "\n";
     }
 
+    std::string wrong_sign;
+    for (const auto& row : card.rows())
+        if (row.attribute != "(base points)" && row.coefficient < 0 && wrong_sign.find(row.attribute) == std::string::npos)
+            wrong_sign += (wrong_sign.empty() ? "" : ", ") + row.attribute;
+    md << "\nScorecard (first seed's test fit): " << card.binnings().size() << " attributes; "
+       << (wrong_sign.empty() ? std::string("every WoE coefficient is positive, so every bin's points follow its WoE")
+                              : "negative WoE coefficients (collinear attributes, points run against the WoE): " + wrong_sign)
+       << ". Values in the test split that training never saw: " << reported_scorecard.unseen
+       << " (scorecard: WoE 0, i.e. no evidence; the networks' one-hot: all zeros: " << reported_mlp.unseen << ").\n";
     md << "\nFiles: credit.csv (this table), attributes.csv, scorecard.csv (first seed's test fit: base points " << fmt(card.base_points(), 1)
        << "; " << fmt(o.points0, 0) << " points at odds of bad " << fmt(o.odds0, 4) << ", " << fmt(o.pdo, 0)
        << " points double the odds of good), reasons.csv (top " << o.reasons
