@@ -45,7 +45,7 @@ canary::FitOptions fit_options(const neural_options& o, const std::string& name)
     f.l2 = o.l2;
     f.pos_weight = o.pos_weight;
     f.seed = o.seed;
-    f.batch_size = 64;
+    f.batch_size = canary::index(o.batch_size);
     f.name = name;
     return f;  // no per-epoch log: dozens of fits per run
 }
@@ -141,14 +141,15 @@ std::unique_ptr<tabular_network> sdae(const matrix& train, const std::vector<int
     canary::Rng rng(o.seed ^ 0x5dae5daeULL);
     std::vector<std::size_t> order(train.rows);
     std::iota(order.begin(), order.end(), 0);
-    std::vector<float> noisy(64 * std::size_t(W)), clean(64 * std::size_t(W));
+    const std::size_t batch = o.batch_size;
+    std::vector<float> noisy(batch * std::size_t(W)), clean(batch * std::size_t(W));
     std::vector<float> best(ae->parameters(), ae->parameters() + Autoencoder<W>::param_count);
     double best_loss = INFINITY;
     int since_best = 0;
     for (int epoch = 0; epoch < o.pretrain_epochs; ++epoch) {
         for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-        for (std::size_t s = 0; s < order.size(); s += 64) {
-            const std::size_t count = std::min<std::size_t>(64, order.size() - s);
+        for (std::size_t s = 0; s < order.size(); s += batch) {
+            const std::size_t count = std::min<std::size_t>(batch, order.size() - s);
             for (std::size_t r = 0; r < count; ++r)
                 for (std::size_t j = 0; j < std::size_t(W); ++j) {
                     const float v = xt[order[s + r] * W + j];
@@ -200,13 +201,17 @@ void require_width(std::size_t columns) {
 std::unique_ptr<tabular_network> train_mlp(const matrix& train, const std::vector<int>& yt, const matrix& validation,
                                            const std::vector<int>& yv, const neural_options& o) {
     require_width(train.columns);
-    return train.columns <= 64 ? mlp<64>(train, yt, validation, yv, o) : mlp<256>(train, yt, validation, yv, o);
+    if (train.columns <= 64) return mlp<64>(train, yt, validation, yv, o);
+    if (train.columns <= 128) return mlp<128>(train, yt, validation, yv, o);
+    return mlp<256>(train, yt, validation, yv, o);
 }
 
 std::unique_ptr<tabular_network> train_sdae(const matrix& train, const std::vector<int>& yt, const matrix& validation,
                                             const std::vector<int>& yv, const neural_options& o) {
     require_width(train.columns);
-    return train.columns <= 64 ? sdae<64>(train, yt, validation, yv, o) : sdae<256>(train, yt, validation, yv, o);
+    if (train.columns <= 64) return sdae<64>(train, yt, validation, yv, o);
+    if (train.columns <= 128) return sdae<128>(train, yt, validation, yv, o);
+    return sdae<256>(train, yt, validation, yv, o);
 }
 
 }  // namespace canary_risk::credit_models

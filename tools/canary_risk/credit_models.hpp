@@ -3,7 +3,7 @@
 // an MLP and a stacked denoising autoencoder fine-tuned as a classifier, both canary networks.
 // Inputs are the one-hot/standardised matrix (canary/credit/encoders.hpp), row-major doubles;
 // a network's input width is a template parameter, so the columns are zero-padded to the smallest
-// supported width (64 or 256). Padding columns are always zero: their weights get no gradient
+// supported width (64, 128 or 256). Padding columns are always zero: their weights get no gradient
 // from the data and change nothing.
 #include <cstdint>
 #include <memory>
@@ -29,6 +29,7 @@ struct neural_options {
     double pos_weight = 1.0;      ///< BCE weight of bads
     double noise = 0.2;           ///< SDAE: share of inputs zeroed during pre-training (masking noise)
     int pretrain_epochs = 100;
+    std::size_t batch_size = 64;
     std::uint64_t seed = 1;
     std::ostream* log = nullptr;
 };

@@ -271,7 +271,7 @@ inline loan_table parse_loan_csv(std::string_view text, std::string source, cons
             t.notes.push_back("'" + c.name + "' (" + kind_name(c.kind) + "): " + std::to_string(c.missing) +
                               " missing values -> " +
                               (c.kind == column_kind::numeric
-                                   ? "own WoE bin; median + missing indicator for the networks; XGBoost's missing branch"
+                                   ? "own WoE bin; training mean + missing indicator for the networks; XGBoost's missing branch"
                                    : "the level (missing)"));
         t.columns.push_back(std::move(c));
     }

@@ -30,6 +30,7 @@ struct gradient_boosting_options {
     double positive_weight = 1.0; ///< scale_pos_weight
     std::uint64_t seed = 0;
     int threads = 1;              ///< one thread: bitwise reproducible
+    std::string tree_method = "exact";  ///< "hist" (histogram splits) for large data
 };
 
 /// requires: x row-major (n, f) float, labels 0/1 as float; validation non-empty.
@@ -54,7 +55,7 @@ public:
         };
         set("objective", "binary:logistic");
         set("booster", "gbtree");
-        set("tree_method", "exact");
+        set("tree_method", options_.tree_method);
         set("learning_rate", std::to_string(options_.learning_rate));
         set("max_depth", std::to_string(options_.max_depth));
         set("subsample", std::to_string(options_.row_subsample));
