@@ -70,6 +70,20 @@ TEST(LoanTable, AllMissingColumnIsDroppedAndMissingCategoryIsALevel) {
     EXPECT_EQ(t.labels, (std::vector<int>{0, 1, 0, 1}));
 }
 
+TEST(LoanTable, DetectsTheDelimiterReadsPercentagesAndDropsFreeText) {
+    std::string text = "rate;title;\"note; with semicolon\";y\n";
+    for (int i = 0; i < 30; ++i)
+        text += std::to_string(5 + i % 7) + ".5%;job " + std::to_string(i) + ";" + (i % 2 ? "a" : "b") + ";" +
+                (i % 3 ? "good" : "bad") + "\n";
+    const auto t = parse(text);
+    ASSERT_EQ(t.columns.size(), 2u);  // title: 30 labels in 30 rows
+    EXPECT_EQ(t.columns[0].kind, cc::column_kind::numeric);
+    EXPECT_EQ(t.columns[0].numbers[1], 6.5);
+    EXPECT_EQ(t.columns[1].name, "note; with semicolon");
+    EXPECT_NE(t.notes[0].find("dropped 'title': 30 different labels in 30 rows"), std::string::npos) << t.notes[0];
+    EXPECT_EQ(parse("a\tb\ty\n1\tx\t0\n2\tz\t1\n").columns[1].categories[1], "z");
+}
+
 TEST(LoanTable, NonNumericValueInNumericColumnNamesLineAndColumn) {
     std::string text = "amount,y\n";
     for (int i = 0; i < 40; ++i) text += std::to_string(100 + i) + ",good\n";

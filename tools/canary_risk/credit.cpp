@@ -448,6 +448,16 @@ int run_credit(CreditOptions o) {
     lo.target = o.target;
     lo.bad_label = o.bad;
     const cc::loan_table t = cc::read_loan_csv(o.data, lo);
+    {
+        // Every validation split needs both classes: expected bads (or goods) in one must be >= 2.
+        const double smaller = double(std::min(t.bad_count(), t.rows() - t.bad_count()));
+        const double in_validation = smaller * (1 - o.test_share) * (1 - 1.0 / double(o.folds)) * o.validation_share;
+        if (in_validation < 2)
+            throw canary::config_error(o.data + ": " + std::to_string(std::size_t(smaller)) +
+                                       " applicants in the smaller class are too few for --folds " + std::to_string(o.folds) +
+                                       " with validation splits (each would hold " + fmt(in_validation, 1) +
+                                       "); need at least " + std::to_string(std::size_t(std::ceil(2 * smaller / in_validation))));
+    }
     std::cout << "loaded " << o.data << ": " << t.rows() << " applicants, " << t.bad_count() << " bad ('" << t.bad_label
               << "'), " << t.columns.size() << " attributes\n";
     for (const auto& n : t.notes) std::cout << "  " << n << "\n";

@@ -11,7 +11,8 @@
 // a training-median imputation plus a missing indicator, or XGBoost's native missing branch.
 // Categorical -> the category "(missing)", an ordinary level for every encoder.
 // Dropped (with a note): the target itself, columns with no non-missing value, columns with a
-// single distinct value, categorical columns whose every row is a different label (identifiers).
+// single distinct value, categorical columns with more distinct labels than half their rows
+// (identifiers, free text). The delimiter is detected from the header line unless given.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -80,7 +81,7 @@ struct loan_table {
 struct load_options {
     std::string target;     ///< the target column's header name (required)
     std::string bad_label;  ///< the target value that means "bad"; empty: detect (see resolve_bad_label)
-    char delimiter = ',';
+    char delimiter = 0;  ///< 0: detect from the header line (',', ';', tab or '|', whichever is most frequent)
     double numeric_share = 0.95;
     std::vector<std::string> missing_tokens{"", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "None", "?"};
 };
@@ -96,13 +97,31 @@ inline std::string trim(std::string_view s) {
     while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
     return std::string(s.substr(a, b - a));
 }
-/// A finite number spelled completely by the field (surrounding blanks allowed), or false.
+/// A finite number spelled completely by the field (surrounding blanks allowed; a trailing '%'
+/// is allowed and ignored, as in "13.56%" interest rates), or false.
 inline bool parse_number(const std::string& field, double& out) {
-    const std::string t = trim(field);
+    std::string t = trim(field);
+    if (!t.empty() && t.back() == '%') t = trim(t.substr(0, t.size() - 1));
     if (t.empty()) return false;
     char* end = nullptr;
     out = std::strtod(t.c_str(), &end);
     return end == t.c_str() + t.size() && std::isfinite(out);
+}
+/// The most frequent of , ; tab | outside quotes on the first line (',' when none occurs).
+inline char detect_delimiter(std::string_view text) {
+    std::size_t counts[4] = {0, 0, 0, 0};
+    const char candidates[4] = {',', ';', '\t', '|'};
+    bool quoted = false;
+    for (char c : text) {
+        if (c == '"') quoted = !quoted;
+        if (quoted) continue;
+        if (c == '\n') break;
+        for (int k = 0; k < 4; ++k) counts[k] += c == candidates[k];
+    }
+    int best = 0;
+    for (int k = 1; k < 4; ++k)
+        if (counts[k] > counts[best]) best = k;
+    return candidates[best];
 }
 }  // namespace detail
 
@@ -145,7 +164,7 @@ inline std::string resolve_bad_label(const std::vector<std::string>& values, con
 inline loan_table parse_loan_csv(std::string_view text, std::string source, const load_options& o) {
     if (o.target.empty()) throw config_error(source + ": no target column given (--target COL)");
     io::csv_options co;
-    co.delimiter = o.delimiter;
+    co.delimiter = o.delimiter ? o.delimiter : detail::detect_delimiter(text);
     io::csv_reader reader(text, source, co);
     io::csv_record header;
     if (!reader.next(header)) throw io_error(source, "empty file: no header row");
@@ -263,8 +282,10 @@ inline loan_table parse_loan_csv(std::string_view text, std::string source, cons
             t.notes.push_back("dropped '" + c.name + "': constant (" + (distinct.empty() ? "" : *distinct.begin()) + ")");
             continue;
         }
-        if (c.kind == column_kind::categorical && distinct.size() == present && present > 20) {
-            t.notes.push_back("dropped '" + c.name + "': every row has its own label (an identifier, not an attribute)");
+        if (c.kind == column_kind::categorical && present > 20 && 2 * distinct.size() > present) {
+            t.notes.push_back("dropped '" + c.name + "': " + std::to_string(distinct.size()) + " different labels in " +
+                              std::to_string(present) +
+                              " rows (an identifier or free text: the labels would identify rows, not risk)");
             continue;
         }
         if (c.missing)
