@@ -153,6 +153,10 @@ TEST_F(CreditCli, GermanCreditDefaultsWithFewEpochs) {
     EXPECT_TRUE(fs::exists(out / "plots" / "ks.gp"));
     EXPECT_TRUE(fs::exists(out / "plots" / "reliability.gp"));
     auto table = read_csv(out / "credit.csv");
+    // Deterministic: the same arguments give the same table.
+    const auto again = run("credit --out '" + (dir_ / "again").string() + "' --seeds 1 --folds 2 --epochs 5 --patience 3 --no-plots", dir_);
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_EQ(slurp(out / "credit.csv"), slurp(dir_ / "again" / "credit.csv"));
     // The scorecard must find the well-known signal in German Credit (checking account, duration...).
     EXPECT_GT(std::stod(table["auroc_mean"][0]), 0.68);
     EXPECT_EQ(table["model"][0], "scorecard");

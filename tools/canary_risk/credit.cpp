@@ -166,7 +166,8 @@ ModelOutput run_scorecard(const cc::loan_table& t, const Fold& f, const CreditOp
     ModelOutput out;
     out.validation = best.predict_proba(xv, f.validation.size());
     out.scores = best.predict_proba(xs, f.score.size());
-    out.chosen = "l2=" + fmt(best_l2, 3) + ", " + std::to_string(p) + " attributes";
+    out.chosen = "l2=" + fmt(best_l2, 3) + ", " + std::to_string(p) + " attributes" +
+                 (best.converged ? "" : ", NOT converged in 200 Newton steps");
     out.unseen = unseen;
     std::vector<cc::binning> bins;
     for (std::size_t j : kept) bins.push_back(woe.binnings()[j]);
@@ -557,8 +558,9 @@ int run_credit(CreditOptions o) {
     order.push_back("base_rate");
     order.push_back("always_good");
     // Meinshausen, Meier & Buehlmann (2009): for p-values from repeated random splits (dependent),
-    // min(1, 2 * median) is a valid p-value.
+    // min(1, 2 * median) is a valid p-value. One split's p-value is valid on its own.
     auto aggregate_p = [](std::vector<double> p) {
+        if (p.size() == 1) return p[0];
         std::sort(p.begin(), p.end());
         const std::size_t n = p.size();
         const double median = n % 2 ? p[n / 2] : 0.5 * (p[n / 2 - 1] + p[n / 2]);
@@ -593,7 +595,7 @@ int run_credit(CreditOptions o) {
        << " test splits. Brier and ECE (10 equal-width bins) after Platt scaling fitted on validation (isotonic for the "
           "reconstruction error, which is not a probability). dAUROC: test AUROC minus the scorecard's on the same split; "
           "p: DeLong's paired test on each test split, aggregated over seeds as min(1, 2 x median) (Meinshausen et al. "
-          "2009; the splits overlap, so the p-values are dependent). Honesty rows: a model must beat the base rate "
+          "2009; the splits overlap, so the p-values are dependent; with one seed, its p-value). Honesty rows: a model must beat the base rate "
           "(AUROC 0.5, Brier = p(1-p)) to say anything.\n";
 
     // ---- attributes: IV (training rows) and PSI (training vs test) of the reported scorecard fit ----
