@@ -6,7 +6,7 @@ Needs scipy, scikit-learn and arch from PyPI (Debian 12 has no arch package), e.
     python3 -m venv /tmp/statsvenv && /tmp/statsvenv/bin/pip install scipy scikit-learn arch
     /tmp/statsvenv/bin/python tools/make_stats_fixtures.py
 The committed fixtures were written with the versions recorded in each file's "versions" entry
-(scikit-learn 1.9.1, scipy, numpy 2.4, arch 8.0.0). The C++ tests read only the JSON, so CI needs
+(scikit-learn 1.9.1, scipy 1.17.1, numpy 2.4.6, arch 8.0.0, Python 3.11). The C++ tests read only the JSON, so CI needs
 no Python.
 
 Each reference comes from an implementation that does not share code or algorithm with ours:

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -117,6 +119,7 @@ TEST(PairedBootstrap, IdenticalRowsGiveZeroDifferenceAndPOne) {
         EXPECT_EQ(r.auroc.lower, 0.0);
         EXPECT_EQ(r.auroc.upper, 0.0);
         EXPECT_EQ(r.auroc.p_value, 1.0);
+        EXPECT_EQ(r.auroc.standard_error, 0.0);
         EXPECT_EQ(r.ap.estimate, 0.0);
         EXPECT_EQ(r.ap.p_value, 1.0);
         EXPECT_EQ(r.resamples_used + r.dropped_single_class, 300u);
@@ -137,6 +140,9 @@ TEST(PairedBootstrap, ClearlyBetterRowIsSignificantAndEstimatesMatchTheMetrics) 
     EXPECT_GT(r.auroc.lower, 0.0);
     EXPECT_LE(r.auroc.lower, r.auroc.estimate);
     EXPECT_GE(r.auroc.upper, r.auroc.estimate);
+    // The bootstrap standard error is of the order of the interval's half-width / 1.96.
+    EXPECT_GT(r.auroc.standard_error, 0.0);
+    EXPECT_NEAR(r.auroc.standard_error, (r.auroc.upper - r.auroc.lower) / (2 * 1.96), 0.5 * r.auroc.standard_error);
     // The automatic block length is clamped to [1, n / 3] and, with 25-day episodes and AR(0.8)
     // noise, longer than a single day.
     EXPECT_GT(r.block_length, 1.0);
@@ -146,6 +152,52 @@ TEST(PairedBootstrap, ClearlyBetterRowIsSignificantAndEstimatesMatchTheMetrics) 
     EXPECT_NEAR(swapped.auroc.estimate, -r.auroc.estimate, 1e-15);
     EXPECT_NEAR(swapped.auroc.lower, -r.auroc.upper, 1e-12);
     EXPECT_EQ(swapped.auroc.p_value, r.auroc.p_value);
+}
+
+TEST(PairedBootstrap, FusedRankingSummariesEqualTheMetricsWithTies) {
+    // The bootstrap computes AUROC and AP from one sort; with heavy ties it must still agree with
+    // metrics.hpp (itself checked against sklearn), including the tie grouping.
+    xoshiro256ss rng(21);
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<double> scores;
+        std::vector<int> labels;
+        for (int t = 0; t < 60; ++t) {
+            const int label = rng.below(4) == 0 ? 1 : 0;
+            labels.push_back(label);
+            scores.push_back(double(rng.below(6) + static_cast<std::uint64_t>(2 * label)) / 10.0);
+        }
+        labels[0] = 1;
+        labels[1] = 0;
+        std::vector<std::size_t> order;
+        const auto fused = detail::auroc_and_ap(scores, labels, order);
+        EXPECT_NEAR(fused.auroc, auroc(scores, labels).value, 1e-12) << trial;
+        EXPECT_NEAR(fused.ap, average_precision(scores, labels).value, 1e-12) << trial;
+    }
+}
+
+TEST(PairedBootstrap, IidSchemeAgreesWithDeLongOnIndependentDays) {
+    // Independent days: the iid bootstrap's standard error of the AUROC difference and DeLong's
+    // estimate the same quantity, and the automatic block length stays short.
+    xoshiro256ss rng(9);
+    auto uniform = [&] { return double(rng() >> 11) * 0x1.0p-53; };
+    std::vector<double> a, b;
+    std::vector<int> labels;
+    for (int t = 0; t < 1000; ++t) {
+        const int label = uniform() < 0.3 ? 1 : 0;
+        const double shared = uniform();
+        labels.push_back(label);
+        a.push_back(0.6 * label + shared + uniform());
+        b.push_back(0.3 * label + shared + uniform());
+    }
+    const auto delong = delong_test(a, b, labels);
+    paired_bootstrap_options options;
+    options.resamples = 1000;
+    options.scheme = bootstrap_scheme::iid;
+    const auto iid = paired_bootstrap(a, b, labels, options);
+    EXPECT_NEAR(iid.auroc.estimate, delong.difference, 1e-12);
+    EXPECT_NEAR(iid.auroc.standard_error, delong.standard_error, 0.15 * delong.standard_error);
+    options.scheme = bootstrap_scheme::stationary;
+    EXPECT_LT(paired_bootstrap(a, b, labels, options).block_length, 6.0);
 }
 
 TEST(PairedBootstrap, AutomaticBlockLengthIsPolitisWhiteOfTheInfluenceSeries) {
@@ -209,6 +261,53 @@ TEST(PairedBootstrap, SameSeedSameResultOtherSeedOtherResult) {
         EXPECT_NE(first.auroc.lower, other.auroc.lower);
         EXPECT_EQ(first.auroc.estimate, other.auroc.estimate);
     }
+}
+
+TEST(PairedBootstrapMetric, ReproducesPairedBootstrapForAuroc) {
+    const auto s = make_study(900, 6);
+    paired_bootstrap_options options;
+    options.resamples = 300;
+    const auto both = paired_bootstrap(s.good, s.weak, s.labels, options);
+    const auto one = paired_bootstrap_metric(
+        s.good, s.weak, s.labels, [](std::span<const double> x, std::span<const int> y) { return auroc(x, y); }, options);
+    EXPECT_EQ(one.block_length, both.block_length);
+    EXPECT_EQ(one.resamples_used, both.resamples_used);
+    EXPECT_EQ(one.dropped_single_class, both.dropped_single_class);
+    EXPECT_EQ(one.dropped_undefined, 0u);
+    EXPECT_NEAR(one.difference.estimate, both.auroc.estimate, 1e-12);
+    EXPECT_NEAR(one.difference.lower, both.auroc.lower, 1e-12);
+    EXPECT_NEAR(one.difference.upper, both.auroc.upper, 1e-12);
+    EXPECT_NEAR(one.difference.standard_error, both.auroc.standard_error, 1e-12);
+    EXPECT_NEAR(one.difference.p_value, both.auroc.p_value, 2.0 / 301.0);
+}
+
+TEST(PairedBootstrapMetric, BrierDifferenceAndUndefinedResamples) {
+    const auto s = make_study(900, 7);
+    // Probabilities: a informative, b the base rate; a has the lower (better) Brier score.
+    std::vector<double> pa, pb;
+    double base_rate = 0.0;
+    for (int l : s.labels) base_rate += l;
+    base_rate /= double(s.labels.size());
+    for (std::size_t t = 0; t < s.labels.size(); ++t) {
+        pa.push_back(1.0 / (1.0 + std::exp(-(4.0 * s.good[t] - 4.0))));
+        pb.push_back(base_rate);
+    }
+    paired_bootstrap_options options;
+    options.resamples = 300;
+    const auto brier = paired_bootstrap_metric(pa, pb, s.labels, brier_score, options);
+    EXPECT_NEAR(brier.difference.estimate, brier_score(pa, s.labels) - brier_score(pb, s.labels), 1e-15);
+    EXPECT_LT(brier.difference.estimate, 0.0);
+    EXPECT_LT(brier.difference.upper, 0.0);
+    EXPECT_LT(brier.difference.p_value, 0.05);
+    // A metric that is undefined on some resamples: those are dropped and counted.
+    std::size_t calls = 0;
+    auto sometimes_undefined = [&](std::span<const double> x, std::span<const int> y) {
+        ++calls;
+        return calls % 6 == 3 ? std::numeric_limits<double>::quiet_NaN() : brier_score(x, y);
+    };
+    const auto partial = paired_bootstrap_metric(pa, pb, s.labels, sometimes_undefined, options);
+    EXPECT_GT(partial.dropped_undefined, 0u);
+    EXPECT_EQ(partial.resamples_used + partial.dropped_undefined + partial.dropped_single_class, 300u);
 }
 
 TEST(PairedBootstrap, ResampleSchemesDrawValidIndices) {

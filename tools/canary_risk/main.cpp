@@ -41,25 +41,13 @@
 #include "credit.hpp"
 #include "models.hpp"
 #include "plots.hpp"
+#include "study.hpp"
 
 namespace cd = canary::data;
 namespace cr = canary::risk;
 using namespace canary_risk;
 
 namespace {
-
-Span gather(const xt::xtensor<double, 2>& scaled, const xt::xtensor<int, 1>& labels, const std::vector<std::size_t>& days,
-            std::size_t window) {
-    Span s;
-    s.days = days;
-    const auto w = cd::gather_windows<float>(scaled, days, window);
-    s.x.assign(w.begin(), w.end());
-    for (std::size_t d : days) {
-        s.y.push_back(static_cast<float>(labels(d)));
-        s.labels.push_back(labels(d));
-    }
-    return s;
-}
 
 Prepared prepare(const Options& o, std::ostream& log) {
     Prepared p;
@@ -493,6 +481,8 @@ int main(int argc, char** argv) {
     CLI::App app{"canary-risk: systemic-risk early warning from daily prices"};
     app.require_subcommand(1);
     Options o;
+    canary_risk::StudyOptions study_options;
+    CLI::App* study = canary_risk::add_study_command(app, study_options);
     std::string config;
     auto* cmp = app.add_subcommand("compare", "train and compare early-warning models on one price panel");
     cmp->add_option("--config", config, "config.json of an earlier run: repeat it (options given here override)");
@@ -535,6 +525,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     try {
+        if (study->parsed()) return canary_risk::run_study(study_options);
         return compare(o);
     } catch (const std::exception& e) {
         std::cerr << "canary-risk: " << e.what() << "\n";

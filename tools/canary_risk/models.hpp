@@ -60,6 +60,20 @@ struct Span {
     std::vector<int> labels;
 };
 
+/// The samples of one span: windows of the scaled features ending on `days`, and their labels.
+inline Span gather(const xt::xtensor<double, 2>& scaled, const xt::xtensor<int, 1>& labels,
+                   const std::vector<std::size_t>& days, std::size_t window) {
+    Span s;
+    s.days = days;
+    const auto w = cd::gather_windows<float>(scaled, days, window);
+    s.x.assign(w.begin(), w.end());
+    for (std::size_t d : days) {
+        s.y.push_back(static_cast<float>(labels(d)));
+        s.labels.push_back(labels(d));
+    }
+    return s;
+}
+
 struct Prepared {
     cd::price_panel panel;
     cd::market_feature_panel features;
