@@ -172,6 +172,14 @@ TEST_F(CreditCli, BadInputGivesOneErrorLine) {
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("target column 'nope' is not in the header"), std::string::npos) << r.err;
 
+    // 12 bads cannot fill 5 folds' validation splits.
+    std::string tiny = "x,default\n";
+    for (int i = 0; i < 60; ++i) tiny += std::to_string(i) + "," + (i % 5 ? "no" : "yes") + "\n";
+    std::ofstream(dir_ / "tiny.csv") << tiny;
+    r = run("credit --data '" + (dir_ / "tiny.csv").string() + "' --target default --bad yes --out '" + (dir_ / "o").string() + "'", dir_);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("too few for --folds 5"), std::string::npos) << r.err;
+
     std::string text = synthetic_loans();
     const std::size_t line5 = [&] {
         std::size_t p = 0;
