@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+#include <xtensor/xview.hpp>
+
 namespace cd = canary::data;
 
 namespace {
@@ -102,6 +104,6 @@ TEST(LateListing, OneInstrumentMarketHasConstantCrossSection) {
         EXPECT_EQ(f.values(t, 7), 0.0);   // dispersion
         EXPECT_EQ(f.values(t, 8), 0.0);   // correlation
         EXPECT_EQ(f.values(t, 14), 0.0);  // sd of momentum across one instrument
-        EXPECT_DOUBLE_EQ(f.values(t, 0), f.values(t, 15));  // the equal-weight index is the instrument
+        EXPECT_NEAR(f.values(t, 0), f.values(t, 15), 1e-12);  // the equal-weight index is the instrument
     }
 }

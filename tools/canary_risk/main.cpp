@@ -210,6 +210,10 @@ bool all_finite(const std::vector<double>& v) {
 /// with a message (window longer than the history before the validation span).
 std::vector<Row> indicator_rows(const Prepared& p, const Options& o, std::ostream& log) {
     std::vector<Row> rows;
+    if (p.panel.instrument_count() < 2) {
+        log << "  classical indicators skipped: they need at least 2 instruments\n";
+        return rows;
+    }
     for (auto& series : cr::classical_indicators(p.panel, o.indicator_window)) {
         Row r;
         r.model = series.name;
@@ -244,6 +248,10 @@ int compare(Options o) {
     std::vector<Row> rows;
     const auto registry = model_registry();
     for (const auto& m : o.models) {
+        if (m.rfind("srr_", 0) == 0 && p.panel.instrument_count() < 2) {
+            log << "  [" << m << "] skipped: a graph model needs at least 2 instruments\n";
+            continue;
+        }
         Row r = registry.at(m)(p, o, log);
         if (r.kind == "skipped") log << "  [" << m << "] skipped: " << r.note << "\n";  // e.g. an optional library
         else rows.push_back(std::move(r));
@@ -478,6 +486,7 @@ std::string find_config_argument(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const canary::dist::Environment mpi(argc, argv);  // MPI_Init under mpirun (when built with MPI); else nothing
     CLI::App app{"canary-risk: systemic-risk early warning from daily prices"};
     app.require_subcommand(1);
     Options o;
@@ -525,7 +534,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     try {
-        if (study->parsed()) return canary_risk::run_study(study_options);
+        if (study->parsed()) return canary_risk::run_study(study_options, mpi.world());
         return compare(o);
     } catch (const std::exception& e) {
         std::cerr << "canary-risk: " << e.what() << "\n";

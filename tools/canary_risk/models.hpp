@@ -25,7 +25,7 @@ namespace cr = canary::risk;
 
 struct Options {
     std::string data = "data/rmetrics_spisector_daily_1999_2008.csv";
-    std::string index_column = "SPI";
+    std::string index_column;  ///< empty: the equal-weight index of every column (one column: itself)
     std::size_t horizon = 20;
     double drawdown = 0.10;
     std::size_t window = 30;
