@@ -38,6 +38,7 @@
 #include "canary/risk/interpretability.hpp"
 #include "canary/risk/plots.hpp"
 #include "canary/risk/report.hpp"
+#include "credit.hpp"
 #include "models.hpp"
 #include "plots.hpp"
 #include "study.hpp"
@@ -516,6 +517,7 @@ int main(int argc, char** argv) {
     cmp->add_option("--graph-window", o.graph_window, "graph models: trailing days of the Spearman correlation graphs");
     cmp->add_option("--graph-threshold", o.graph_threshold, "graph models: edge when |rho| >= this");
     cmp->add_option("--graph-steps", o.graph_steps, "srr_temporal_gnn: graphs per sample (K)");
+    add_credit_command(app);
     try {
         const std::string path = find_config_argument(argc, argv);
         if (!path.empty()) load_config(path, o);
