@@ -718,7 +718,7 @@ int run_credit(CreditOptions o) {
 
 }  // namespace
 
-void add_credit_command(CLI::App& app) {
+CreditCommand add_credit_command(CLI::App& app) {
     auto o = std::make_shared<CreditOptions>();
     auto* c = app.add_subcommand("credit", "credit scoring on a loan CSV: scorecard, MLP, SDAE, XGBoost, with CV and a test split");
     c->add_option("--data", o->data, "loan CSV: one row per applicant, a header row, any columns");
@@ -742,18 +742,7 @@ void add_credit_command(CLI::App& app) {
     c->add_option("--odds0", o->odds0, "odds of bad (bad:good) at --points0");
     c->add_option("--pdo", o->pdo, "points that double the odds of good");
     c->add_flag("--plots,!--no-plots", o->plots, "render PNG plots with gnuplot (default on; skipped with a message without gnuplot)");
-    c->callback([o] {
-        int code = 0;
-        try {
-            code = run_credit(*o);
-        } catch (const std::exception& e) {
-            std::cout.flush();
-            std::cerr << "canary-risk: " << e.what() << "\n";
-            code = 1;
-        }
-        std::cout.flush();
-        std::exit(code);  // the rest of main belongs to the other subcommands
-    });
+    return {c, [o] { return run_credit(*o); }};
 }
 
 }  // namespace canary_risk

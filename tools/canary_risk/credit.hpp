@@ -4,11 +4,17 @@ namespace CLI {
 class App;
 }
 
+#include <functional>
+
 namespace canary_risk {
 
-/// Registers the `credit` subcommand. Its callback runs the whole study and ends the program with
-/// the study's exit code (0, or 1 after one "canary-risk: ..." error line), so main needs nothing
-/// beyond this call.
-void add_credit_command(CLI::App& app);
+/// The `credit` subcommand and how to run it once parsed (returns the exit code; errors are thrown
+/// as canary::error and main prints them as one "canary-risk: ..." line).
+struct CreditCommand {
+    CLI::App* command = nullptr;
+    std::function<int()> run;
+};
+
+CreditCommand add_credit_command(CLI::App& app);
 
 }  // namespace canary_risk

@@ -517,7 +517,7 @@ int main(int argc, char** argv) {
     cmp->add_option("--graph-window", o.graph_window, "graph models: trailing days of the Spearman correlation graphs");
     cmp->add_option("--graph-threshold", o.graph_threshold, "graph models: edge when |rho| >= this");
     cmp->add_option("--graph-steps", o.graph_steps, "srr_temporal_gnn: graphs per sample (K)");
-    add_credit_command(app);
+    const canary_risk::CreditCommand credit = canary_risk::add_credit_command(app);
     try {
         const std::string path = find_config_argument(argc, argv);
         if (!path.empty()) load_config(path, o);
@@ -535,6 +535,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (study->parsed()) return canary_risk::run_study(study_options, mpi.world());
+        if (credit.command->parsed()) return credit.run();
         return compare(o);
     } catch (const std::exception& e) {
         std::cerr << "canary-risk: " << e.what() << "\n";
