@@ -200,22 +200,11 @@ std::vector<Fold> make_folds(const StudyOptions& o, const StudyData& d, std::vec
             if (s >= start && s < end) test.push_back(s);
         }
         if (test.empty()) continue;
-        const std::size_t val_count = std::size_t(double(history.size()) * po.validation_fraction);
-        if (val_count == 0) continue;
         Fold f;
         f.name = "wf-" + d.panel.dates[test.front()];
-        const std::size_t val_first = history[history.size() - val_count];
-        for (std::size_t s : history) {
-            if (s >= val_first) f.validation.push_back(s);
-            else if (s + o.horizon < val_first) f.train.push_back(s);
-        }
-        auto one_class = [&](const std::vector<std::size_t>& days) {
-            std::size_t pos = 0;
-            for (std::size_t x : days) pos += label_of[x] == 1;
-            return pos == 0 || pos == days.size();
-        };
-        if (one_class(f.train) || one_class(f.validation)) {
-            log << "walk-forward block " << f.name << " skipped: a single class in training or validation\n";
+        const std::string why = cr::split_history(history, label_of, po, f.train, f.validation);
+        if (!why.empty()) {
+            log << "walk-forward block " << f.name << " skipped: " << why << "\n";
             continue;
         }
         f.test = test;

@@ -136,6 +136,43 @@ struct crisis_protocol_options {
     std::size_t min_validation_positives = 10;  ///< grow the validation span backwards until it has these
 };
 
+/// Splits the labelled days before a test window (`history`, ascending) into training and
+/// validation: validation is the last validation_fraction of the history, grown backwards (up to
+/// half of it) until it holds min_validation_positives crash-ahead days, since a calm final
+/// stretch would leave no threshold to choose; training is what precedes it, purged by H. Returns
+/// why the history cannot be used (too short, a single class in either span), or "" when it can.
+inline std::string split_history(std::span<const std::size_t> history, std::span<const int> labels_of_day,
+                                 const crisis_protocol_options& o, std::vector<std::size_t>& train,
+                                 std::vector<std::size_t>& validation) {
+    train.clear();
+    validation.clear();
+    std::size_t val_count = static_cast<std::size_t>(std::floor(double(history.size()) * o.validation_fraction));
+    auto positives_in_last = [&](std::size_t count) {
+        std::size_t pos = 0;
+        for (std::size_t k = history.size() - count; k < history.size(); ++k) pos += labels_of_day[history[k]] == 1 ? 1 : 0;
+        return pos;
+    };
+    if (val_count > 0 && val_count <= history.size())
+        while (positives_in_last(val_count) < o.min_validation_positives && val_count < history.size() / 2)
+            val_count = std::min(history.size() / 2, val_count + std::max<std::size_t>(1, history.size() / 50));
+    if (history.size() < o.min_training_days + val_count || val_count == 0)
+        return "only " + std::to_string(history.size()) + " labelled days before the test window (need " +
+               std::to_string(o.min_training_days) + " for training plus a validation span)";
+    const std::size_t val_first = history[history.size() - val_count];
+    for (std::size_t d : history) {
+        if (d >= val_first) validation.push_back(d);
+        else if (d + o.horizon < val_first) train.push_back(d);
+    }
+    auto one_class = [&](const std::vector<std::size_t>& days) {
+        std::size_t pos = 0;
+        for (std::size_t d : days) pos += labels_of_day[d] == 1 ? 1 : 0;
+        return pos == 0 || pos == days.size();
+    };
+    if (one_class(train)) return "the training span has a single class (no crash-ahead day to learn from)";
+    if (one_class(validation)) return "the validation span has a single class (no threshold can be chosen)";
+    return "";
+}
+
 /// requires: samples ascending (the labelled, feature-complete days); earlier: the crises before c.
 /// ensures: test = samples in [max(peak - P, 0, previous trough + 1), trough]; train and validation
 ///          = samples before test_start - H, split chronologically with an H-day purge between them
@@ -159,36 +196,8 @@ inline crisis_spans crisis_split(std::span<const std::size_t> samples, std::span
             if (!inside) history.push_back(d);
         }
     }
-    // The validation span is the last validation_fraction of the history, grown backwards (up to
-    // half the history) until it holds min_validation_positives crash-ahead days: a calm final
-    // stretch would otherwise leave no threshold to choose. It stays chronological and purged.
-    std::size_t val_count = static_cast<std::size_t>(std::floor(double(history.size()) * o.validation_fraction));
-    auto positives_in_last = [&](std::size_t count) {
-        std::size_t pos = 0;
-        for (std::size_t k = history.size() - count; k < history.size(); ++k) pos += labels_of_day[history[k]] == 1 ? 1 : 0;
-        return pos;
-    };
-    if (val_count > 0 && val_count <= history.size())
-        while (positives_in_last(val_count) < o.min_validation_positives && val_count < history.size() / 2)
-            val_count = std::min(history.size() / 2, val_count + std::max<std::size_t>(1, history.size() / 50));
-    if (history.size() < o.min_training_days + val_count || val_count == 0) {
-        s.skipped = "only " + std::to_string(history.size()) + " labelled days before the test window (need " +
-                    std::to_string(o.min_training_days) + " for training plus a validation span)";
-        return s;
-    }
-    const std::size_t val_first = history[history.size() - val_count];
-    for (std::size_t d : history) {
-        if (d >= val_first) s.validation.push_back(d);
-        else if (d + o.horizon < val_first) s.train.push_back(d);
-    }
-    auto one_class = [&](const std::vector<std::size_t>& days) {
-        std::size_t pos = 0;
-        for (std::size_t d : days) pos += labels_of_day[d] == 1 ? 1 : 0;
-        return pos == 0 || pos == days.size();
-    };
-    if (s.test.empty()) s.skipped = "no labelled day in the test window";
-    else if (one_class(s.train)) s.skipped = "the training span has a single class (no crash-ahead day to learn from)";
-    else if (one_class(s.validation)) s.skipped = "the validation span has a single class (no threshold can be chosen)";
+    s.skipped = split_history(history, labels_of_day, o, s.train, s.validation);
+    if (s.skipped.empty() && s.test.empty()) s.skipped = "no labelled day in the test window";
     return s;
 }
 
