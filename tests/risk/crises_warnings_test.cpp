@@ -148,3 +148,25 @@ TEST(Warnings, ThresholdIsChosenForTheSustainedRule) {
     EXPECT_EQ(t.confusion.true_positives, 8u);
     EXPECT_EQ(t.confusion.false_positives, 0u);
 }
+
+TEST(Crises, ValidationGrowsBackUntilItHoldsCrashAheadDays) {
+    // 1000 history days; crash-ahead days only in [300, 340) and [500, 520): the last 20% is calm.
+    std::vector<std::size_t> history(1000);
+    std::iota(history.begin(), history.end(), 0);
+    std::vector<int> labels(1000, 0);
+    for (std::size_t d = 300; d < 340; ++d) labels[d] = 1;
+    for (std::size_t d = 500; d < 520; ++d) labels[d] = 1;
+    cr::crisis_protocol_options o;
+    o.horizon = 10;
+    std::vector<std::size_t> train, validation;
+    EXPECT_EQ(cr::split_history(history, labels, o, train, validation), "");
+    ASSERT_FALSE(validation.empty());
+    EXPECT_LE(validation.front(), 510u);  // grew back past the calm stretch, to hold >= 10 positives
+    EXPECT_GE(validation.front(), 500u);  // ... and no further than needed (steps of 2% of the history)
+    EXPECT_LT(train.back() + o.horizon, validation.front());
+    // Positives only in the first days: validation may not grow past half the history.
+    std::vector<int> early(1000, 0);
+    for (std::size_t d = 10; d < 40; ++d) early[d] = 1;
+    EXPECT_NE(cr::split_history(history, early, o, train, validation).find("validation span has a single class"),
+              std::string::npos);
+}
