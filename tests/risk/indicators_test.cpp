@@ -88,7 +88,9 @@ TEST(Indicators, NoIndicatorReadsTheFuture) {
     const Eigen::MatrixXd r = noise_returns(120, 4, 21);
     Eigen::MatrixXd changed = r;
     const Eigen::Index t = 80;
-    changed.bottomRows(120 - t - 1) *= -3.0;
+    // Fresh returns, not a rescaled copy: correlation-based indicators are invariant to scaling and
+    // sign flips of a series, so only new data is sure to move them.
+    changed.bottomRows(120 - t - 1) = noise_returns(120 - t - 1, 4, 99);
     const std::size_t w = 25;
     auto same_until_t = [&](const std::vector<double>& a, const std::vector<double>& b) {
         for (Eigen::Index d = 0; d <= t; ++d)
