@@ -24,7 +24,7 @@ struct NamedParameter {
     index offset;
 };
 
-template <Layer Net, class T = float, class Backend = Cpu>
+template <Layer Net, class T = float, class Backend = DefaultCpu>
 class Model {
     static_assert(std::is_floating_point_v<T>, "canary::Model: the scalar type must be float or double");
 
