@@ -147,6 +147,7 @@ public:
         else std::fill(state_.begin(), state_.end(), T(0));
         steps_ = 0;
     }
+    /// Sequences streamed side by side (the batch size given at construction).
     index batch() const noexcept { return batch_; }
     /// Time steps consumed since construction or reset().
     long steps() const noexcept { return steps_; }
