@@ -32,23 +32,23 @@ inline double clipped_logit(double p) {
     return std::log(q) - std::log1p(-q);
 }
 
-inline double stable_sigmoid(double z) {
+inline double calibration_sigmoid(double z) {
     if (z >= 0.0) return 1.0 / (1.0 + std::exp(-z));
     const double e = std::exp(z);
     return e / (1.0 + e);
 }
 
 // log(1 + exp(z)) without overflow.
-inline double softplus(double z) { return z > 0.0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+inline double calibration_softplus(double z) { return z > 0.0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
 
-inline void require_probabilities(std::span<const double> probabilities, const char* who) {
+inline void require_calibration_probabilities(std::span<const double> probabilities, const char* who) {
     for (std::size_t i = 0; i < probabilities.size(); ++i)
         if (probabilities[i] < 0.0 || probabilities[i] > 1.0)
             throw config_error(std::string(who) + ": probability at index " + std::to_string(i) + " is " +
                                std::to_string(probabilities[i]) + "; probabilities must lie in [0, 1]");
 }
 
-inline void require_both_classes(std::span<const int> labels, const char* who) {
+inline void require_calibration_classes(std::span<const int> labels, const char* who) {
     const auto positives = static_cast<std::size_t>(std::count(labels.begin(), labels.end(), 1));
     if (positives == 0 || positives == labels.size())
         throw config_error(std::string(who) + ": the calibration labels hold a single class (" +
@@ -70,13 +70,13 @@ struct platt_calibrator {
     ///             with Platt's smoothed targets t_i = (N+ + 1) / (N+ + 2) for positives and
     ///             1 / (N- + 2) for negatives (Platt 1999, as sklearn's sigmoid calibration). The
     ///             smoothing keeps the optimum finite on separable data. Newton's method with step
-    ///             halving, to a gradient below 1e-12 per observation. When every f_i is equal the
+    ///             halving, until a step moves the parameters by less than 1e-13 (1 + |a| + |b|). When every f_i is equal the
     ///             slope is not identified: slope = 0 and intercept = logit of the mean target.
     static platt_calibrator fit(std::span<const double> probabilities, std::span<const int> labels) {
         constexpr const char* who = "canary::risk::platt_calibrator::fit";
         detail::validate_inputs(probabilities, labels, who);
-        detail::require_probabilities(probabilities, who);
-        detail::require_both_classes(labels, who);
+        detail::require_calibration_probabilities(probabilities, who);
+        detail::require_calibration_classes(labels, who);
         const std::size_t n = labels.size();
         const double positives = double(std::count(labels.begin(), labels.end(), 1));
         const double negatives = double(n) - positives;
@@ -99,7 +99,7 @@ struct platt_calibrator {
             double sum = 0.0;
             for (std::size_t i = 0; i < n; ++i) {
                 const double z = a * f[i] + b;
-                sum += detail::softplus(z) - t[i] * z;  // -[t log q + (1 - t) log(1 - q)]
+                sum += detail::calibration_softplus(z) - t[i] * z;  // -[t log q + (1 - t) log(1 - q)]
             }
             return sum;
         };
@@ -108,7 +108,7 @@ struct platt_calibrator {
         for (int iteration = 0; iteration < 200; ++iteration) {
             double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
             for (std::size_t i = 0; i < n; ++i) {
-                const double q = detail::stable_sigmoid(a * f[i] + b);
+                const double q = detail::calibration_sigmoid(a * f[i] + b);
                 const double r = q - t[i], w = q * (1.0 - q);
                 ga += r * f[i];
                 gb += r;
@@ -116,7 +116,7 @@ struct platt_calibrator {
                 hab += w * f[i];
                 hbb += w;
             }
-            if (std::max(std::abs(ga), std::abs(gb)) <= 1e-12 * double(n)) break;
+            if (ga == 0.0 && gb == 0.0) break;
             // A tiny ridge keeps the 2x2 system solvable when the weights underflow.
             const double ridge = 1e-12 * (1.0 + haa + hbb);
             haa += ridge;
@@ -128,7 +128,11 @@ struct platt_calibrator {
             bool accepted = false;
             for (int halving = 0; halving < 60; ++halving, step /= 2.0) {
                 const double candidate = objective(a + step * da, b + step * db);
-                if (candidate <= current + 1e-4 * step * (ga * da + gb * db)) {
+                // Near the optimum the decrease drops below the objective's rounding; a full Newton
+                // step that does not increase it beyond rounding is then taken as is.
+                const bool sufficient = candidate <= current + 1e-4 * step * (ga * da + gb * db);
+                const bool within_rounding = step == 1.0 && candidate <= current + 1e-14 * std::abs(current);
+                if (sufficient || within_rounding) {
                     a += step * da;
                     b += step * db;
                     current = candidate;
@@ -136,8 +140,9 @@ struct platt_calibrator {
                     break;
                 }
             }
-            // No decrease left to find: the objective is at its rounding floor.
-            if (!accepted || std::max(std::abs(step * da), std::abs(step * db)) <= 1e-15 * (1.0 + std::abs(a) + std::abs(b)))
+            // Newton converges quadratically, so a step this small means the next one would be at the
+            // rounding level; a failed line search means no decrease is left at double precision.
+            if (!accepted || std::max(std::abs(step * da), std::abs(step * db)) <= 1e-13 * (1.0 + std::abs(a) + std::abs(b)))
                 break;
         }
         c.slope = a;
@@ -151,7 +156,7 @@ struct platt_calibrator {
         if (probability < 0.0 || probability > 1.0)
             throw config_error("canary::risk::platt_calibrator: probability " + std::to_string(probability) +
                                " is outside [0, 1]");
-        return detail::stable_sigmoid(slope * detail::clipped_logit(probability) + intercept);
+        return detail::calibration_sigmoid(slope * detail::clipped_logit(probability) + intercept);
     }
 
     std::vector<double> apply(std::span<const double> probabilities) const {
@@ -177,7 +182,7 @@ struct isotonic_calibrator {
     static isotonic_calibrator fit(std::span<const double> scores, std::span<const int> labels) {
         constexpr const char* who = "canary::risk::isotonic_calibrator::fit";
         detail::validate_inputs(scores, labels, who);
-        detail::require_both_classes(labels, who);
+        detail::require_calibration_classes(labels, who);
         const std::size_t n = scores.size();
         std::vector<std::size_t> order(n);
         std::iota(order.begin(), order.end(), std::size_t{0});
@@ -285,7 +290,7 @@ inline std::vector<reliability_bin> reliability_bins(std::span<const double> pro
                                                      std::size_t bins = 10) {
     constexpr const char* who = "canary::risk::reliability_bins";
     detail::validate_inputs(probabilities, labels, who);
-    detail::require_probabilities(probabilities, who);
+    detail::require_calibration_probabilities(probabilities, who);
     if (bins < 1) throw config_error(std::string(who) + ": bins must be at least 1");
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double width_count = double(bins);

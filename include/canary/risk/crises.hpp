@@ -133,17 +133,21 @@ struct crisis_protocol_options {
     double validation_fraction = 0.2;     ///< share of the pre-test history used for validation
     std::size_t min_training_days = 250;  ///< fewer training samples: skip the crisis
     bool drop_crisis_days = false;        ///< leave days inside earlier crises (peak..trough) out of training
+    std::size_t min_validation_positives = 10;  ///< grow the validation span backwards until it has these
 };
 
 /// requires: samples ascending (the labelled, feature-complete days); earlier: the crises before c.
-/// ensures: test = samples in [max(peak - P, 0), trough]; train and validation = samples before
-///          test_start - H, split chronologically with an H-day purge between them; a crisis whose
+/// ensures: test = samples in [max(peak - P, 0, previous trough + 1), trough]; train and validation
+///          = samples before test_start - H, split chronologically with an H-day purge between them
+///          (validation: the last part, grown backwards until it has crash-ahead days); a crisis whose
 ///          history is too short, or whose training or validation span has a single class, gets a
 ///          `skipped` reason instead of a crash.
 inline crisis_spans crisis_split(std::span<const std::size_t> samples, std::span<const int> labels_of_day,
                                  const crisis& c, std::span<const crisis> earlier, const crisis_protocol_options& o) {
     crisis_spans s;
     s.test_start = c.peak > o.calm_days ? c.peak - o.calm_days : 0;
+    // Test windows never overlap: a crisis close behind another starts testing after its trough.
+    if (!earlier.empty() && s.test_start <= earlier.back().trough) s.test_start = earlier.back().trough + 1;
     s.test_end = c.trough;
     std::vector<std::size_t> history;
     for (std::size_t d : samples) {
@@ -155,7 +159,18 @@ inline crisis_spans crisis_split(std::span<const std::size_t> samples, std::span
             if (!inside) history.push_back(d);
         }
     }
-    const std::size_t val_count = static_cast<std::size_t>(std::floor(double(history.size()) * o.validation_fraction));
+    // The validation span is the last validation_fraction of the history, grown backwards (up to
+    // half the history) until it holds min_validation_positives crash-ahead days: a calm final
+    // stretch would otherwise leave no threshold to choose. It stays chronological and purged.
+    std::size_t val_count = static_cast<std::size_t>(std::floor(double(history.size()) * o.validation_fraction));
+    auto positives_in_last = [&](std::size_t count) {
+        std::size_t pos = 0;
+        for (std::size_t k = history.size() - count; k < history.size(); ++k) pos += labels_of_day[history[k]] == 1 ? 1 : 0;
+        return pos;
+    };
+    if (val_count > 0 && val_count <= history.size())
+        while (positives_in_last(val_count) < o.min_validation_positives && val_count < history.size() / 2)
+            val_count = std::min(history.size() / 2, val_count + std::max<std::size_t>(1, history.size() / 50));
     if (history.size() < o.min_training_days + val_count || val_count == 0) {
         s.skipped = "only " + std::to_string(history.size()) + " labelled days before the test window (need " +
                     std::to_string(o.min_training_days) + " for training plus a validation span)";

@@ -146,7 +146,11 @@ struct logistic_regression {
                 for (std::size_t a = 0; a < d; ++a) candidate[a] = theta[a] + size * step[a];
                 linear(candidate, z_candidate);
                 const double value = objective(candidate, z_candidate);
-                if (std::isfinite(value) && value <= current + 1e-4 * size * slope) {
+                // Near the optimum the decrease drops below the objective's rounding; a full Newton
+                // step that does not increase it beyond rounding is then taken as is.
+                const bool sufficient = value <= current + 1e-4 * size * slope;
+                const bool within_rounding = size == 1.0 && value <= current + 1e-14 * std::abs(current);
+                if (std::isfinite(value) && (sufficient || within_rounding)) {
                     accepted = true;
                     current = value;
                     break;

@@ -15,6 +15,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "canary/core/error.hpp"
@@ -89,7 +90,7 @@ inline delong_components delong_structural_components(std::span<const double> sc
     return out;
 }
 
-inline std::pair<std::size_t, std::size_t> count_classes(std::span<const int> labels) {
+inline std::pair<std::size_t, std::size_t> delong_class_counts(std::span<const int> labels) {
     std::size_t positives = 0;
     for (int l : labels) positives += static_cast<std::size_t>(l == 1);
     return {positives, labels.size() - positives};
@@ -131,7 +132,7 @@ inline double two_sided_normal_p(double z) { return std::erfc(std::abs(z) / std:
 inline double delong_auc_variance(std::span<const double> scores, std::span<const int> labels) {
     constexpr const char* who = "canary::risk::delong_auc_variance";
     detail::validate_inputs(scores, labels, who);
-    const auto [positives, negatives] = detail::count_classes(labels);
+    const auto [positives, negatives] = detail::delong_class_counts(labels);
     detail::require_delong_classes(positives, negatives, who);
     const auto c = detail::delong_structural_components(scores, labels, positives, negatives);
     return detail::class_covariance(c.placements, c.placements, labels, 1, positives) / double(positives) +
@@ -152,7 +153,7 @@ inline delong_result delong_test(std::span<const double> scores_a, std::span<con
     constexpr const char* who = "canary::risk::delong_test";
     detail::validate_inputs(scores_a, labels, who);
     detail::validate_inputs(scores_b, labels, who);
-    const auto [positives, negatives] = detail::count_classes(labels);
+    const auto [positives, negatives] = detail::delong_class_counts(labels);
     detail::require_delong_classes(positives, negatives, who);
     const auto a = detail::delong_structural_components(scores_a, labels, positives, negatives);
     const auto b = detail::delong_structural_components(scores_b, labels, positives, negatives);
@@ -289,6 +290,7 @@ struct paired_difference {
     double lower = std::numeric_limits<double>::quiet_NaN();     ///< percentile interval of a - b
     double upper = std::numeric_limits<double>::quiet_NaN();
     double p_value = std::numeric_limits<double>::quiet_NaN();   ///< two-sided, see paired_bootstrap
+    double standard_error = std::numeric_limits<double>::quiet_NaN();  ///< sample s.d. of the used d*; NaN below 2
 };
 
 struct paired_bootstrap_result {
@@ -301,7 +303,7 @@ struct paired_bootstrap_result {
 namespace detail {
 
 // A uniform double in [0, 1) from the top 53 bits.
-inline double uniform_unit(xoshiro256ss& rng) { return double(rng() >> 11) * 0x1.0p-53; }
+inline double paired_uniform_unit(xoshiro256ss& rng) { return double(rng() >> 11) * 0x1.0p-53; }
 
 // Resample indices of one bootstrap draw; every scheme wraps circularly so each day is equally
 // likely to be drawn.
@@ -317,7 +319,7 @@ inline void draw_resample(std::vector<std::size_t>& indices, bootstrap_scheme sc
             std::size_t current = static_cast<std::size_t>(rng.below(n));
             indices[0] = current;
             for (std::size_t t = 1; t < n; ++t) {
-                current = uniform_unit(rng) < restart ? static_cast<std::size_t>(rng.below(n)) : (current + 1) % n;
+                current = paired_uniform_unit(rng) < restart ? static_cast<std::size_t>(rng.below(n)) : (current + 1) % n;
                 indices[t] = current;
             }
             return;
@@ -379,7 +381,7 @@ inline std::vector<double> auroc_difference_influence(std::span<const double> sc
     return influence;
 }
 
-inline double linear_quantile(const std::vector<double>& sorted, double p) {
+inline double paired_quantile(const std::vector<double>& sorted, double p) {
     const double position = p * double(sorted.size() - 1);
     const auto below = static_cast<std::size_t>(std::floor(position));
     const std::size_t above = std::min(below + 1, sorted.size() - 1);
@@ -395,9 +397,50 @@ inline void summarise_differences(paired_difference& out, std::vector<double> re
     }
     const double used = double(replicates.size());
     out.p_value = std::min(1.0, 2.0 * (1.0 + double(std::min(at_or_below, at_or_above))) / (used + 1.0));
+    if (replicates.size() > 1) {
+        double mean = 0.0;
+        for (double d : replicates) mean += d;
+        mean /= used;
+        double squares = 0.0;
+        for (double d : replicates) squares += (d - mean) * (d - mean);
+        out.standard_error = std::sqrt(squares / (used - 1.0));
+    }
     std::sort(replicates.begin(), replicates.end());
-    out.lower = linear_quantile(replicates, (1.0 - confidence) / 2.0);
-    out.upper = linear_quantile(replicates, (1.0 + confidence) / 2.0);
+    out.lower = paired_quantile(replicates, (1.0 - confidence) / 2.0);
+    out.upper = paired_quantile(replicates, (1.0 + confidence) / 2.0);
+}
+
+// The checks shared by paired_bootstrap and paired_bootstrap_metric.
+inline void validate_paired_bootstrap(std::span<const double> scores_a, std::span<const double> scores_b,
+                                      std::span<const int> labels, const paired_bootstrap_options& options,
+                                      const char* who) {
+    validate_inputs(scores_a, labels, who);
+    validate_inputs(scores_b, labels, who);
+    if (options.resamples < 1) throw config_error(std::string(who) + ": resamples must be at least 1");
+    if (!(options.confidence > 0.0 && options.confidence < 1.0))
+        throw config_error(std::string(who) + ": confidence " + std::to_string(options.confidence) +
+                           " is outside (0, 1)");
+    if (!(options.block_length == 0.0 || (std::isfinite(options.block_length) && options.block_length >= 1.0)))
+        throw config_error(std::string(who) + ": block length " + std::to_string(options.block_length) +
+                           " must be 0 (automatic) or a finite number >= 1");
+    const auto [positives, negatives] = delong_class_counts(labels);
+    if (positives == 0 || negatives == 0)
+        throw config_error(std::string(who) + ": the labels hold a single class; paired differences are undefined");
+}
+
+// The block length paired_bootstrap documents: 1 for iid, the given one, or Politis-White of the
+// AUROC-difference influence series clamped to [1, max(1, n / 3)].
+inline double paired_block_length(std::span<const double> scores_a, std::span<const double> scores_b,
+                                  std::span<const int> labels, const paired_bootstrap_options& options) {
+    if (options.scheme == bootstrap_scheme::iid) return 1.0;
+    if (options.block_length > 0.0) return options.block_length;
+    const std::size_t n = labels.size();
+    if (n < 3) return 1.0;
+    const auto [positives, negatives] = delong_class_counts(labels);
+    const auto influence = auroc_difference_influence(scores_a, scores_b, labels, positives, negatives);
+    const auto lengths = politis_white_block_lengths(influence);
+    const double chosen = options.scheme == bootstrap_scheme::stationary ? lengths.stationary : lengths.circular;
+    return std::isfinite(chosen) ? std::clamp(chosen, 1.0, std::max(1.0, double(n) / 3.0)) : 1.0;
 }
 
 }  // namespace detail
@@ -415,9 +458,11 @@ inline void summarise_differences(paired_difference& out, std::vector<double> re
 ///             numpy's default).
 ///             p-value: the percentile-bootstrap p-value 2 min(P*(d* <= 0), P*(d* >= 0)) with the
 ///             Monte-Carlo +1 correction, p = min(1, 2 (1 + min(#{d* <= 0}, #{d* >= 0})) / (B + 1))
-///             over the B used resamples. It is the smallest 1 - confidence at which the percentile
-///             interval excludes 0, so the p-value and the reported interval never disagree, and
-///             it is never exactly 0 for a finite B. Identical rows give d* = 0 always and p = 1.
+///             over the B used resamples. It inverts the percentile interval (p < 1 - confidence
+///             when the interval excludes 0, up to a resample or two from the +1 and the
+///             interpolation), so the p-value and the reported interval agree; it assumes no
+///             symmetry of d*, and it is never exactly 0 for a finite B (smallest 2 / (B + 1)).
+///             Identical rows give d* = 0 always and p = 1.
 ///             Block length: options.block_length when positive (the mean block length for
 ///             stationary, rounded to an integer for circular, ignored for iid); when 0, the
 ///             Politis-White length (stationary or circular, matching the scheme) of the
@@ -428,35 +473,10 @@ inline paired_bootstrap_result paired_bootstrap(std::span<const double> scores_a
                                                 std::span<const int> labels,
                                                 const paired_bootstrap_options& options = {}) {
     constexpr const char* who = "canary::risk::paired_bootstrap";
-    detail::validate_inputs(scores_a, labels, who);
-    detail::validate_inputs(scores_b, labels, who);
-    if (options.resamples < 1) throw config_error(std::string(who) + ": resamples must be at least 1");
-    if (!(options.confidence > 0.0 && options.confidence < 1.0))
-        throw config_error(std::string(who) + ": confidence " + std::to_string(options.confidence) +
-                           " is outside (0, 1)");
-    if (!(options.block_length == 0.0 || (std::isfinite(options.block_length) && options.block_length >= 1.0)))
-        throw config_error(std::string(who) + ": block length " + std::to_string(options.block_length) +
-                           " must be 0 (automatic) or a finite number >= 1");
+    detail::validate_paired_bootstrap(scores_a, scores_b, labels, options, who);
     const std::size_t n = labels.size();
-    const auto [positives, negatives] = detail::count_classes(labels);
-    if (positives == 0 || negatives == 0)
-        throw config_error(std::string(who) + ": the labels hold a single class; AUROC and AP differences are undefined");
-
     paired_bootstrap_result result;
-    if (options.scheme == bootstrap_scheme::iid) {
-        result.block_length = 1.0;
-    } else if (options.block_length > 0.0) {
-        result.block_length = options.block_length;
-    } else {
-        const double upper = std::max(1.0, double(n) / 3.0);
-        double chosen = 1.0;
-        if (n >= 3) {
-            const auto influence = detail::auroc_difference_influence(scores_a, scores_b, labels, positives, negatives);
-            const auto lengths = politis_white_block_lengths(influence);
-            chosen = options.scheme == bootstrap_scheme::stationary ? lengths.stationary : lengths.circular;
-        }
-        result.block_length = std::isfinite(chosen) ? std::clamp(chosen, 1.0, upper) : 1.0;
-    }
+    result.block_length = detail::paired_block_length(scores_a, scores_b, labels, options);
 
     std::vector<double> a(scores_a.begin(), scores_a.end()), b(scores_b.begin(), scores_b.end());
     std::vector<int> y(labels.begin(), labels.end());
@@ -492,6 +512,66 @@ inline paired_bootstrap_result paired_bootstrap(std::span<const double> scores_a
     result.resamples_used = auroc_differences.size();
     detail::summarise_differences(result.auroc, std::move(auroc_differences), options.confidence);
     detail::summarise_differences(result.ap, std::move(ap_differences), options.confidence);
+    return result;
+}
+
+/// The paired difference of one metric, with the bookkeeping of its resamples.
+struct paired_metric_result {
+    paired_difference difference;
+    double block_length = 1;
+    std::size_t resamples_used = 0;
+    std::size_t dropped_single_class = 0;
+    std::size_t dropped_undefined = 0;  ///< resamples where either metric value was NaN
+};
+
+/// paired_bootstrap_metric(scores_a, scores_b, labels, metric, options)
+///   requires: as paired_bootstrap; metric is a sample_metric (bootstrap.hpp): callable on
+///             (span<const double>, span<const int>), returning a double or a ranking_score.
+///   ensures:  the paired bootstrap of metric(a) - metric(b) with exactly paired_bootstrap's
+///             resamples (same scheme, block length rule and seed give the same index vectors, so
+///             metric = auroc reproduces paired_bootstrap's auroc entry), interval, p-value and
+///             standard error. For a metric where smaller is better (Brier score, log loss) a
+///             negative difference favours a. Resamples with one class are dropped and counted in
+///             dropped_single_class, those where either value is NaN in dropped_undefined.
+template <sample_metric Metric>
+paired_metric_result paired_bootstrap_metric(std::span<const double> scores_a, std::span<const double> scores_b,
+                                             std::span<const int> labels, Metric&& metric,
+                                             const paired_bootstrap_options& options = {}) {
+    constexpr const char* who = "canary::risk::paired_bootstrap_metric";
+    detail::validate_paired_bootstrap(scores_a, scores_b, labels, options, who);
+    const std::size_t n = labels.size();
+    paired_metric_result result;
+    result.block_length = detail::paired_block_length(scores_a, scores_b, labels, options);
+    result.difference.estimate = detail::metric_value(metric(scores_a, labels)) - detail::metric_value(metric(scores_b, labels));
+
+    xoshiro256ss rng(options.seed);
+    std::vector<std::size_t> indices(n);
+    std::vector<double> a(n), b(n), differences;
+    std::vector<int> y(n);
+    differences.reserve(options.resamples);
+    for (std::size_t r = 0; r < options.resamples; ++r) {
+        detail::draw_resample(indices, options.scheme, result.block_length, rng);
+        std::size_t drawn_positives = 0;
+        for (std::size_t t = 0; t < n; ++t) {
+            a[t] = scores_a[indices[t]];
+            b[t] = scores_b[indices[t]];
+            y[t] = labels[indices[t]];
+            drawn_positives += static_cast<std::size_t>(y[t]);
+        }
+        if (drawn_positives == 0 || drawn_positives == n) {
+            ++result.dropped_single_class;
+            continue;
+        }
+        const double value_a = detail::metric_value(metric(std::span<const double>(a), std::span<const int>(y)));
+        const double value_b = detail::metric_value(metric(std::span<const double>(b), std::span<const int>(y)));
+        if (std::isnan(value_a) || std::isnan(value_b)) {
+            ++result.dropped_undefined;
+            continue;
+        }
+        differences.push_back(value_a - value_b);
+    }
+    result.resamples_used = differences.size();
+    detail::summarise_differences(result.difference, std::move(differences), options.confidence);
     return result;
 }
 
