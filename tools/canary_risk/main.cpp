@@ -485,6 +485,7 @@ std::string find_config_argument(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const canary::dist::Environment mpi(argc, argv);  // MPI_Init under mpirun (when built with MPI); else nothing
     CLI::App app{"canary-risk: systemic-risk early warning from daily prices"};
     app.require_subcommand(1);
     Options o;
@@ -531,7 +532,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     try {
-        if (study->parsed()) return canary_risk::run_study(study_options);
+        if (study->parsed()) return canary_risk::run_study(study_options, mpi.world());
         return compare(o);
     } catch (const std::exception& e) {
         std::cerr << "canary-risk: " << e.what() << "\n";

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -14,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "canary/dist/bytes.hpp"
+#include "canary/dist/job_scheduler.hpp"
 #include "canary/graph/sequence.hpp"
 #include "canary/graph/statistics.hpp"
 #include "canary/io/text_file.hpp"
@@ -277,7 +281,7 @@ Row run_logistic_irls(const Prepared& p, const Options& o, std::ostream& log) {
     for (std::size_t i = 0; i < weight.size(); ++i) weight[i] = p.train.labels[i] == 1 ? 0.5 / pos : 0.5 / (1 - pos);
     double best_loss = INFINITY, best_l2 = 1;
     cr::logistic_regression best;
-    for (double l2 : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0}) {
+    for (double l2 : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4}) {
         cr::logistic_fit_options fo;
         fo.l2 = l2;
         fo.sample_weight = weight;
@@ -298,6 +302,27 @@ Row run_logistic_irls(const Prepared& p, const Options& o, std::ostream& log) {
     r.test_scores = best.predict_proba(xte, p.test.labels.size());
     r.note = "IRLS, L2 " + csv_num(best_l2);
     return r;
+}
+
+/// The MLP with its L2 penalty chosen from {0, 1e-3, 1e-2} by the validation loss of early stopping
+/// (the networks' one validation grid that fits the study's time budget; docs/study.md).
+Row run_mlp_grid(const Prepared& p, const Options& o, std::ostream& log) {
+    Row best;
+    double best_loss = INFINITY, best_l2 = 0;
+    for (double l2 : {0.0, 1e-3, 1e-2}) {
+        Options g = o;
+        g.out = (std::filesystem::path(o.out) / ("mlp_l2_" + csv_num(l2))).string();
+        std::filesystem::create_directories(g.out);
+        Row r = run_model<Mlp>("mlp", p, g, true, l2, log);
+        if (r.history.best_validation_loss < best_loss) {
+            best_loss = r.history.best_validation_loss;
+            best_l2 = l2;
+            best = std::move(r);
+        }
+    }
+    log << "  [mlp] L2 " << best_l2 << " chosen on validation loss " << best_loss << "\n";
+    best.note = "L2 " + csv_num(best_l2);
+    return best;
 }
 
 struct Job {
@@ -585,10 +610,11 @@ CLI::App* add_study_command(CLI::App& app, StudyOptions& o) {
     s->add_option("--graph-threshold", o.graph_threshold, "graph models: edge when |rho| >= this");
     s->add_option("--graph-steps", o.graph_steps, "srr_temporal_gnn: graphs per sample");
     s->add_option("--out", o.out, "output folder");
+    s->add_flag("--resume", o.resume, "reuse the trainings a killed run saved in OUT/jobs (only the missing ones run)");
     return s;
 }
 
-int run_study(const StudyOptions& o) {
+int run_study(const StudyOptions& o, const canary::dist::Communicator& comm) {
     const auto started = std::chrono::steady_clock::now();
     const auto registry = model_registry();
     for (const auto& m : o.models)
@@ -600,8 +626,9 @@ int run_study(const StudyOptions& o) {
     for (const auto& f : o.data)
         if (!std::filesystem::is_regular_file(f)) throw canary::io_error(f, "no such data file");
     const std::filesystem::path out(o.out);
-    std::filesystem::create_directories(out);
-    std::ostream& log = std::cout;
+    if (comm.is_root()) std::filesystem::create_directories(out);
+    std::ostringstream quiet;  // ranks other than 0 say nothing: rank 0 speaks for the run
+    std::ostream& log = comm.is_root() ? static_cast<std::ostream&>(std::cout) : quiet;
 
     // ---- prepare
     const StudyData d = prepare(o, log);
@@ -628,49 +655,119 @@ int run_study(const StudyOptions& o) {
     for (std::size_t f = folds.size(); f-- > 0;)  // latest folds (most history) first: better packing
         for (std::size_t m = 0; m < models.size(); ++m)
             for (std::size_t s = 0; s < (deterministic_model(models[m]) ? 1 : o.seeds); ++s) jobs.push_back({f, m, s});
-    std::vector<JobResult> results(jobs.size());
     const std::size_t workers =
         std::max<std::size_t>(1, std::min(jobs.size(), o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency())));
-    if (workers > 1) canary::set_num_threads(1);  // parallel over jobs, not inside one
+    // One thread inside every training, whatever --jobs or the rank count: the results are then the
+    // same bytes under any schedule (an RNN split over threads may differ in the last bits).
+    canary::set_num_threads(1);
     log << folds.size() << " " << (o.protocol == "crises" ? "crises" : "walk-forward blocks") << " x " << models.size()
-        << " models x up to " << o.seeds << " seeds = " << jobs.size() << " trainings on " << workers << " threads\n"
+        << " models x up to " << o.seeds << " seeds = " << jobs.size() << " trainings on "
+        << (comm.size() > 1 ? std::to_string(comm.size()) + " MPI ranks" : std::to_string(workers) + " threads") << "\n"
         << std::flush;
-    std::atomic<std::size_t> next{0}, done{0};
     std::mutex log_mutex;
-    std::filesystem::create_directories(out / "logs");
-    auto worker = [&] {
-        for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
-            const Job& job = jobs[j];
-            const std::string& name = models[job.model];
-            const auto weights = out / "weights" / folds[job.fold].name / ("seed" + std::to_string(job.seed));
-            std::filesystem::create_directories(weights);
-            std::ostringstream job_log;
-            const auto t0 = std::chrono::steady_clock::now();
-            JobResult& r = results[j];
-            try {
-                const Options mo = model_options(o, o.seed + job.seed, weights, graph_window);
-                Row row = name == "logistic" ? run_logistic_irls(prepared[job.fold], mo, job_log)
-                                             : registry.at(name)(prepared[job.fold], mo, job_log);
-                if (row.kind == "skipped") r.skipped = row.note;
-                r.validation = std::move(row.validation_scores);
-                r.test = std::move(row.test_scores);
-            } catch (const std::exception& e) {
-                r.skipped = e.what();
-            }
-            r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            canary::io::write_text_atomic(out / "logs" / (folds[job.fold].name + "_" + name + "_seed" + std::to_string(job.seed) + ".log"),
-                                          job_log.str());
-            std::lock_guard lock(log_mutex);
-            log << "[" << ++done << "/" << jobs.size() << "] " << folds[job.fold].name << " " << name << " seed "
-                << job.seed << ": " << (r.skipped.empty() ? fmt(r.seconds, 1) + " s" : "skipped (" + r.skipped + ")") << "\n"
-                << std::flush;
-        }
+    std::size_t done = 0;
+    const std::filesystem::path job_dir = out / "jobs";
+    if (comm.is_root()) {
+        if (!o.resume) std::filesystem::remove_all(job_dir);
+        std::filesystem::create_directories(job_dir);
+        std::filesystem::create_directories(out / "logs");
+    }
+    comm.barrier();
+    // A job's key names what it is, so a resumed result can never be attached to another job.
+    auto key_of = [&](std::size_t j) {
+        std::string key = folds[jobs[j].fold].name + "." + models[jobs[j].model] + ".seed" + std::to_string(jobs[j].seed);
+        for (char& c : key)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+        return key;
     };
-    {
+    // One training: its scores as bytes (exact doubles). A canary::error (an optional library
+    // missing, too little history for a graph window) skips the model with the reason; anything
+    // else ends the study, naming the job, after the finished jobs are saved.
+    auto compute = [&](std::size_t j) -> std::string {
+        const Job& job = jobs[j];
+        const std::string& name = models[job.model];
+        const auto weights = out / "weights" / folds[job.fold].name / ("seed" + std::to_string(job.seed));
+        std::filesystem::create_directories(weights);
+        std::ostringstream job_log;
+        const auto t0 = std::chrono::steady_clock::now();
+        JobResult r;
+        try {
+            const Options mo = model_options(o, o.seed + job.seed, weights, graph_window);
+            Row row = name == "logistic" ? run_logistic_irls(prepared[job.fold], mo, job_log)
+                      : name == "mlp"    ? run_mlp_grid(prepared[job.fold], mo, job_log)
+                                         : registry.at(name)(prepared[job.fold], mo, job_log);
+            if (row.kind == "skipped") r.skipped = row.note;
+            r.validation = std::move(row.validation_scores);
+            r.test = std::move(row.test_scores);
+        } catch (const canary::error& e) {
+            r.skipped = e.what();
+        }
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        canary::io::write_text_atomic(out / "logs" / (key_of(j) + ".log"), job_log.str());
+        {
+            std::lock_guard lock(log_mutex);
+            std::cout << "[" << ++done << "/" << jobs.size() << "] " << folds[job.fold].name << " " << name << " seed "
+                      << job.seed << ": " << (r.skipped.empty() ? fmt(r.seconds, 1) + " s" : "skipped (" + r.skipped + ")")
+                      << (comm.size() > 1 ? " (rank " + std::to_string(comm.rank()) + ")" : std::string()) << "\n"
+                      << std::flush;
+        }
+        canary::dist::byte_writer w;
+        w.put_string(r.skipped);
+        w.put_double(r.seconds);
+        w.put_doubles(r.validation);
+        w.put_doubles(r.test);
+        return std::move(w).str();
+    };
+    std::vector<std::string> bytes(jobs.size());
+    if (comm.size() > 1) {
+        canary::dist::JobOptions jo;
+        jo.resume_directory = job_dir;
+        jo.job_key = key_of;
+        bytes = canary::dist::run_jobs(jobs.size(), compute, comm, jo);
+        if (!comm.is_root()) return 0;  // rank 0 evaluates and writes every output
+    } else {
+        // One process: --jobs threads over a shared counter; each result is saved as it finishes
+        // (write, fsync, rename), so --resume after a kill recomputes only the missing jobs.
+        std::atomic<std::size_t> next{0};
+        std::mutex failure_mutex;
+        std::optional<canary::dist::job_error> failure;
+        auto worker = [&] {
+            for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+                {
+                    std::lock_guard lock(failure_mutex);
+                    if (failure) return;
+                }
+                const auto path = job_dir / (key_of(j) + ".result");
+                if (o.resume && std::filesystem::is_regular_file(path)) {
+                    std::ifstream in(path, std::ios::binary);
+                    bytes[j].assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+                    std::lock_guard lock(log_mutex);
+                    std::cout << "[" << ++done << "/" << jobs.size() << "] " << key_of(j) << ": resumed\n" << std::flush;
+                    continue;
+                }
+                try {
+                    bytes[j] = compute(j);
+                    canary::io::write_text_atomic(path, bytes[j]);
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(failure_mutex);
+                    if (!failure) failure.emplace(j, key_of(j), 0, e.what());
+                }
+            }
+        };
         std::vector<std::thread> pool;
         for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
         worker();
         for (auto& t : pool) t.join();
+        if (failure) throw *failure;
+    }
+    std::vector<JobResult> results(jobs.size());
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+        canary::dist::byte_reader r(bytes[j], (job_dir / (key_of(j) + ".result")).string());
+        results[j].skipped = r.get_string();
+        results[j].seconds = r.get_double();
+        results[j].validation = r.get_doubles();
+        results[j].test = r.get_doubles();
+        r.expect_end();
     }
     const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -953,8 +1050,9 @@ int run_study(const StudyOptions& o) {
            << " days (Politis-White, per comparison in study.csv); " << dropped
            << " single-class resamples dropped over all rows of this table.\n\n";
     }
-    md << "Crises: see crises.csv. Run time " << fmt(seconds, 0) << " s (training " << fmt(train_seconds, 0) << " s, "
-       << jobs.size() << " trainings on " << workers << " threads).\n";
+    // No time in the outputs: they are the same bytes however the jobs were scheduled (threads,
+    // MPI ranks, a resumed run); the timing goes to the terminal.
+    md << "Crises: see crises.csv. " << jobs.size() << " trainings.\n";
     crises_csv << "name,peak,trough,drawdown,test_start,test_end,train_days,validation_days,status\n";
     for (std::size_t c = 0; c < d.crises.size(); ++c) {
         const auto& cr_ = d.crises[c];
@@ -1011,7 +1109,9 @@ int run_study(const StudyOptions& o) {
             }
         std::cout << plots.summary() << "\n";
     }
-    std::cout << "wrote " << (out / "study.md").string() << ", study.csv, crises.csv, predictions.csv (" << fmt(seconds, 0) << " s)\n";
+    std::cout << "wrote " << (out / "study.md").string() << ", study.csv, crises.csv, predictions.csv; " << fmt(seconds, 0)
+              << " s (training " << fmt(train_seconds, 0) << " s, " << jobs.size() << " trainings on "
+              << (comm.size() > 1 ? std::to_string(comm.size()) + " ranks" : std::to_string(workers) + " threads") << ")\n";
     return 0;
 }
 

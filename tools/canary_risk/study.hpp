@@ -10,6 +10,8 @@
 //   report   -> study.md, study.csv, crises.csv, plots
 #include <CLI/CLI.hpp>
 
+#include "canary/dist/communicator.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,10 +50,13 @@ struct StudyOptions {
     double graph_threshold = 0.5;
     std::size_t graph_steps = 5;
     std::string out = "out/study";
+    bool resume = false;                ///< reuse OUT/jobs/*.result from a killed run
 };
 
 /// Registers `study` on app; returns the subcommand so main can tell whether it was chosen.
 CLI::App* add_study_command(CLI::App& app, StudyOptions& options);
-int run_study(const StudyOptions& options);
+/// Every rank of `comm` calls it: the trainings are spread over the ranks (dynamic scheduling,
+/// canary/dist/job_scheduler.hpp) and rank 0 writes the outputs, byte-identical to one process.
+int run_study(const StudyOptions& options, const canary::dist::Communicator& comm = {});
 
 }  // namespace canary_risk
