@@ -5,8 +5,10 @@
 // forward + BCE-with-logits + backward + Adam, timed as the median of repeated steps after warm-up.
 // Prints "Transformer train_b32 threads=<n> ms=<median>". threads = argv[1] (default 1) goes to
 // canary::set_num_threads (with 2: the attention splits its batch, large GEMMs their rows; see
-// docs/performance.md, "Threading policy"). --backend onednn: canary::CpuOneDnn (float GEMMs by dnnl_sgemm, with
-// canary::num_threads() threads), printed as "Transformer train_b32/onednn_gemm ...".
+// docs/performance.md, "Threading policy"). --backend: default = canary::DefaultCpu (what Model<Net>
+// uses); eigen = canary::Cpu, printed as "Transformer train_b32/eigen_gemm ..."; onednn =
+// canary::CpuOneDnn (float GEMMs by dnnl_sgemm, with canary::num_threads() threads), printed as
+// "Transformer train_b32/onednn_gemm ...".
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -55,7 +57,7 @@ void run(int threads, int reps, const char* suffix) {
 
 int main(int argc, char** argv) {
     int threads = 1, reps = 30;
-    std::string backend = "eigen";
+    std::string backend = "default";
     for (int i = 1; i < argc; ++i) {  // "--threads N --reps R" (bench/run_vs_libtorch) or "N [R]"
         if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
@@ -65,7 +67,8 @@ int main(int argc, char** argv) {
     }
     threads = std::max(threads, 1);
     canary::set_num_threads(threads);
-    if (backend == "eigen") run<canary::Cpu>(threads, reps, "");
+    if (backend == "default") run<canary::DefaultCpu>(threads, reps, "");
+    else if (backend == "eigen") run<canary::Cpu>(threads, reps, "/eigen_gemm");
 #if defined(CANARY_HAVE_ONEDNN)
     else if (backend == "onednn") run<canary::CpuOneDnn>(threads, reps, "/onednn_gemm");
 #endif

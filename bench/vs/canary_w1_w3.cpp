@@ -3,12 +3,13 @@
 // warm-up, then the median of repeated runs. float32. Prints one line per row:
 //   <workload> <case> threads=<n> ms=<median>
 //
-//   canary_w1_w3 [--threads N] [--reps R] [--backend eigen|onednn] [--only W/case]
+//   canary_w1_w3 [--threads N] [--reps R] [--backend default|eigen|onednn] [--only W/case]
 //                                              (CANARY_THREADS=N also sets the thread count)
 //
-// --backend: the canary policy. eigen (default) = canary::Cpu, every GEMM by Eigen; onednn =
-// canary::CpuOneDnn (canary/backend/onednn.hpp), float GEMMs by oneDNN's dnnl_sgemm, with
-// "/onednn_gemm" appended to every case name (W3 forward/onednn_gemm ...).
+// --backend: the canary policy. default = canary::DefaultCpu, what Model<Net> uses (CpuOneDnn when
+// canary::canary found oneDNN, else Cpu), plain case names; eigen = canary::Cpu, every GEMM by
+// Eigen, "/eigen_gemm" appended to every case name; onednn = canary::CpuOneDnn
+// (canary/backend/onednn.hpp), float GEMMs by oneDNN's dnnl_sgemm, "/onednn_gemm" appended.
 //
 // W1: input (B, 60, 16); infer_b1, infer_b256 (inference tape), train_b32 (forward, BCE with
 //     logits, backward, Adam 1e-3).
@@ -110,7 +111,7 @@ void run_all(int threads, int reps, const std::string& only, const char* suffix)
 
 int main(int argc, char** argv) {
     int threads = 1, reps = 30;
-    std::string only, backend = "eigen";  // --only <workload>/<case>: run one row (profiling)
+    std::string only, backend = "default";  // --only <workload>/<case>: run one row (profiling)
     if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
     for (int i = 1; i + 1 < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[++i]);
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
     }
     threads = std::max(threads, 1);
     set_num_threads(threads);
-    if (backend == "eigen") run_all<Cpu>(threads, reps, only, "");
+    if (backend == "default") run_all<DefaultCpu>(threads, reps, only, "");
+    else if (backend == "eigen") run_all<Cpu>(threads, reps, only, "/eigen_gemm");
 #if defined(CANARY_HAVE_ONEDNN)
     else if (backend == "onednn") run_all<CpuOneDnn>(threads, reps, only, "/onednn_gemm");
 #endif

@@ -4,7 +4,7 @@
 //   W2 train_b8 threads=<n> ms=<median>
 //   W2 infer_b1 threads=<n> ms=<median>
 //
-//   canary_w2 [threads] [--threads N] [--reps R] [--csr] [--backend eigen|onednn]
+//   canary_w2 [threads] [--threads N] [--reps R] [--csr] [--backend default|eigen|onednn]
 //                                                 (CANARY_THREADS=N also sets threads)
 //
 // W2: N = 44 nodes, F = 7, K = 5 graphs per sample; per graph GCNConv(7->32)+ReLU,
@@ -17,7 +17,8 @@
 // Threads: canary::set_num_threads(n); with 2, the GCN aggregation splits the graphs of a batch
 // over two threads where the work is large enough (docs/performance.md, "Threading policy"); the
 // oneDNN policy's large GEMMs use that many threads.
-// --backend onednn: canary::CpuOneDnn (float GEMMs by dnnl_sgemm), case names get "/onednn_gemm".
+// --backend: default = canary::DefaultCpu (plain case names), eigen = canary::Cpu (case names get
+// "/eigen_gemm"), onednn = canary::CpuOneDnn (float GEMMs by dnnl_sgemm, "/onednn_gemm").
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -84,7 +85,7 @@ void run_all(int threads, int reps, bool csr, const char* suffix) {
 int main(int argc, char** argv) {
     int threads = 1, reps = 30;
     bool csr = false;
-    std::string backend = "eigen";
+    std::string backend = "default";
     if (const char* env = std::getenv("CANARY_THREADS")) threads = std::atoi(env);
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
     }
     threads = std::max(threads, 1);
     set_num_threads(threads);
-    if (backend == "eigen") run_all<Cpu>(threads, reps, csr, "");
+    if (backend == "default") run_all<DefaultCpu>(threads, reps, csr, "");
+    else if (backend == "eigen") run_all<Cpu>(threads, reps, csr, "/eigen_gemm");
 #if defined(CANARY_HAVE_ONEDNN)
     else if (backend == "onednn") run_all<CpuOneDnn>(threads, reps, csr, "/onednn_gemm");
 #endif

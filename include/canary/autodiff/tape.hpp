@@ -13,13 +13,13 @@
 #include <vector>
 
 #include "canary/autodiff/var.hpp"
-#include "canary/backend/cpu.hpp"
+#include "canary/backend/default.hpp"
 #include "canary/core/arena.hpp"
 #include "canary/core/rng.hpp"
 
 namespace canary {
 
-template <class T, class Backend = Cpu>
+template <class T, class Backend = DefaultCpu>
 class Tape {
 public:
     using scalar = T;

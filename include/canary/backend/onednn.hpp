@@ -1,9 +1,11 @@
 #pragma once
-// An optional CPU policy whose float GEMM is oneDNN's dnnl_sgemm (Debian libdnnl-dev 2.6); every
-// other operation, double GEMMs and the tiny float GEMMs where the library call costs more than it
-// saves are the Eigen policy's (canary::Cpu). Use it by naming it as the backend:
+// A CPU policy whose float GEMM is oneDNN's dnnl_sgemm (Debian libdnnl-dev 2.6); every other
+// operation, double GEMMs and the tiny float GEMMs where the library call costs more than it saves
+// are the Eigen policy's (canary::Cpu). It is canary::DefaultCpu, the backend of Model<Net> and
+// Tape<T>, for users of the CMake target canary::canary when oneDNN was found
+// (canary/backend/default.hpp); it can also be named:
 //
-//   #include "canary/backend/onednn.hpp"          // link canary::onednn (CMake)
+//   #include "canary/backend/onednn.hpp"          // link libdnnl and libgomp (CMake: canary::onednn)
 //   canary::Model<Net, float, canary::CpuOneDnn> model(0);
 //   canary::Tape<float, canary::CpuOneDnn> tape;
 //

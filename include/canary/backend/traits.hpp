@@ -43,8 +43,8 @@ void gemm_strided_batched(index count, bool trans_a, bool trans_b, index m, inde
 
 /// The backend-generic forward of a layer (written with B::gemm, B::for_each_index and the kernel
 /// bodies only), which device policies run; specialised in canary/layers/*_generic.hpp, which the
-/// device policy headers include. A layer's forward dispatches to device_forward<Layer>::run(layer,
-/// tape, params, x) when is_device_backend_v<B>.
+/// device policy headers include. A layer's forward dispatches to `device_forward<Layer>::run(layer,
+/// tape, params, x)` when `is_device_backend_v<B>`.
 template <class Layer>
 struct device_forward;
 

@@ -31,6 +31,7 @@ inline std::string quote_for_message(std::string_view field, std::size_t limit =
     return out + "'";
 }
 
+/// Settings of canary::io::csv_reader.
 struct csv_options {
     char delimiter = ',';
     std::size_t max_fields = 100000;        ///< fields per record before the reader refuses the file
@@ -52,6 +53,8 @@ struct csv_record {
 ///          are skipped; each record is validated as described in the header comment.
 class csv_reader {
 public:
+    /// Reads `text`; `source` (a file name) is what error messages cite. Skips a UTF-8 byte-order mark;
+    /// throws canary::parse_error (with line and column) when a line ends in a bare CR.
     csv_reader(std::string_view text, std::string source, csv_options options = {})
         : text_(text), source_(std::move(source)), options_(options) {
         if (text_.size() >= 3 && static_cast<unsigned char>(text_[0]) == 0xEF &&
@@ -60,6 +63,7 @@ public:
         check_line_endings();
     }
 
+    /// The name error messages cite.
     const std::string& source() const noexcept { return source_; }
 
     /// Reads the next non-blank record into r. Returns false at the end of the text.
@@ -107,6 +111,8 @@ public:
         return out;
     }
 
+    /// Throws canary::parse_error citing the source, line and column: for callers that find a field
+    /// they cannot use.
     [[noreturn]] void fail(std::size_t line, std::size_t col, const std::string& what) const {
         throw parse_error(source_, line, col, what);
     }

@@ -131,6 +131,7 @@ struct tensor_entry {
         return n;
     }
 
+    /// Same dtype, shape and bytes.
     bool operator==(const tensor_entry&) const = default;
 };
 
@@ -482,6 +483,7 @@ public:
 
     /// The "__metadata__" string map (for example {"format": "pt"}), written on save when not empty.
     std::map<std::string, std::string>& metadata() noexcept { return metadata_; }
+    /// The "__metadata__" string map.
     const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
 
     /// ensures: returns the file this was loaded from, or "(in-memory safetensors)"; used in messages.

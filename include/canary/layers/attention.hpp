@@ -73,7 +73,9 @@ Var<T> weighted_time_sum(Tape<T, B>& tape, const Var<T>& weights, const Var<T>& 
 /// ensures: after a forward pass, batch() x time() weights, each row summing to one.
 class AttentionProbe {
 public:
+    /// Rows of the last forward pass's weights (its batch size).
     index batch() const noexcept { return batch_; }
+    /// Columns of the last forward pass's weights (its time steps).
     index time() const noexcept { return time_; }
     /// alpha(b, t): how much step t of sequence b contributes to its context vector.
     double operator()(index b, index t) const { return alpha_[static_cast<std::size_t>(b * time_ + t)]; }
@@ -116,8 +118,11 @@ struct Attended {
 template <index Dim, index AttnDim>
 struct TemporalAttention {
     static_assert(Dim > 0 && AttnDim > 0, "canary::TemporalAttention<Dim, AttnDim>: widths must be positive");
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = Dim;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Dim;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = AttnDim * Dim + AttnDim + AttnDim;
     static constexpr std::array<ParamSpec, 3> param_specs{{{"proj.weight", Shape{AttnDim, Dim}, 0},
                                                            {"proj.bias", Shape{AttnDim}, AttnDim * Dim},
@@ -127,11 +132,15 @@ struct TemporalAttention {
     AttentionProbe* probe = nullptr;
 
     constexpr TemporalAttention() = default;
+    /// A layer that copies its weights into `attention_probe` at every forward pass.
     constexpr explicit TemporalAttention(AttentionProbe* attention_probe) : probe(attention_probe) {}
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "TemporalAttention<" + std::to_string(Dim) + ", " + std::to_string(AttnDim) + ">"; }
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], Dim} : in.with_width(Dim); }
 
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng& rng) const {
         // torch nn.Linear defaults: U(+-1/sqrt(fan_in)) with fan_in = Dim for proj, AttnDim for score.
@@ -156,6 +165,7 @@ struct TemporalAttention {
         return {context, alpha};
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         const Attended<T> out = attend(tape, p, x);

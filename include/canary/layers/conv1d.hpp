@@ -32,10 +32,13 @@ struct Padding {
     Kind kind = Kind::symmetric;
 
     constexpr Padding() = default;
+    /// `both_sides` zeros before and after (torch padding=n); throws canary::config_error when negative.
     constexpr Padding(index both_sides) : amount(both_sides) {  // NOLINT: Padding{1} reads as torch's padding=1
         if (both_sides < 0) throw config_error("Conv1D: padding must be non-negative");
     }
+    /// Output length = input length (stride 1), as torch padding='same'.
     static constexpr Padding same() { return Padding(Kind::same); }
+    /// All padding before the first step: output step t sees input steps <= t only.
     static constexpr Padding causal() { return Padding(Kind::causal); }
 
     /// Zeros before the first step for a window spanning `receptive` = dilation*(K-1)+1 steps.
@@ -46,6 +49,7 @@ struct Padding {
     constexpr index right(index receptive) const {
         return kind == Kind::symmetric ? amount : kind == Kind::same ? (receptive - 1) - (receptive - 1) / 2 : 0;
     }
+    /// "same", "causal" or the number of zeros, for names and messages.
     std::string str() const {
         return kind == Kind::same ? "same" : kind == Kind::causal ? "causal" : std::to_string(amount);
     }
@@ -64,7 +68,9 @@ struct Conv1D {
     static_assert(Stride > 0, "canary::Conv1D: the stride must be positive");
     static_assert(Dilation > 0, "canary::Conv1D: the dilation must be positive");
 
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = In;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Out;
     static constexpr index kernel_size = Kernel;
     static constexpr index stride = Stride;
@@ -72,6 +78,7 @@ struct Conv1D {
     /// Steps one output sees: dilation*(K-1) + 1.
     static constexpr index receptive_field = Dilation * (Kernel - 1) + 1;
     static constexpr index weight_count = Out * In * Kernel;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = weight_count + Out;
     static constexpr std::array<ParamSpec, 2> param_specs{
         {{"weight", Shape{Out, In, Kernel}, 0}, {"bias", Shape{Out}, weight_count}}};
@@ -79,11 +86,13 @@ struct Conv1D {
     Padding padding{};
 
     constexpr Conv1D() = default;
+    /// A convolution with padding `p`; throws canary::config_error for 'same' with a stride above 1.
     constexpr explicit Conv1D(Padding p) : padding(p) {
         if (p.kind == Padding::Kind::same && Stride != 1)
             throw config_error("Conv1D: padding='same' needs stride 1 (as in torch); use Padding{p} or causal()");
     }
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const {
         std::string s = "Conv1D<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::to_string(Kernel);
         if (Stride != 1 || Dilation != 1) s += ", " + std::to_string(Stride);
@@ -98,11 +107,13 @@ struct Conv1D {
         return (padded - receptive_field) / Stride + 1;
     }
 
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const {
         if (in.rank() != 3) return in.with_width(Out);
         return Shape{in[0], output_length(in[1]), Out};
     }
 
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng& rng) const {
         // torch: kaiming_uniform_(a=sqrt(5)) on the weight and U(+-1/sqrt(fan_in)) on the bias,
@@ -112,12 +123,14 @@ struct Conv1D {
         uniform_fill(p.val + weight_count, Out, bound, rng);
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         if constexpr (is_device_backend_v<B>) return device_forward<Conv1D>::run(*this, tape, p, x);  // conv1d_generic.hpp
         else return forward_cpu(tape, p, x);
     }
 
+    /// The host implementation of forward (im2col rows times the re-laid weight, one GEMM).
     template <class T, class B>
     Var<T> forward_cpu(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.cols() != In) bad_input(x.shape);
@@ -201,9 +214,11 @@ struct Conv1D {
         return y;
     }
 
+    /// Throws canary::shape_error naming the layer and the wrong input shape.
     [[noreturn]] void bad_input(const Shape& s) const {
         throw shape_error(name() + ": needs a (batch, time, " + std::to_string(In) + ") input, got " + s.str());
     }
+    /// Throws canary::shape_error: the input has fewer steps than the receptive field.
     [[noreturn]] void too_short(const Shape& s) const {
         throw shape_error(name() + ": input " + s.str() + " is shorter than the receptive field " +
                           std::to_string(receptive_field) + " (with padding " + padding.str() + ")");

@@ -71,10 +71,13 @@ struct Col2Im {
 
 }  // namespace kernels
 
+/// Conv1D's forward pass on a device backend: the same computation as Conv1D::forward_cpu, as
+/// kernels and the backend's GEMM.
 template <index In, index Out, index Kernel, index Stride, index Dilation>
 struct device_forward<Conv1D<In, Out, Kernel, Stride, Dilation>> {
     using Layer = Conv1D<In, Out, Kernel, Stride, Dilation>;
 
+    /// The forward pass of `layer` on input x (batch, time, In) in device memory.
     template <class T, class B>
     static Var<T> run(const Layer& layer, Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) {
         if (x.shape.rank() != 3 || x.cols() != In) layer.bad_input(x.shape);

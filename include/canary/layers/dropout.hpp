@@ -10,18 +10,26 @@
 
 namespace canary {
 
+/// torch.nn.Dropout(p): in training each element is zeroed with probability p and the survivors
+/// scaled by 1/(1-p); the identity at inference. Masks come from the tape's generator.
 struct Dropout {
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = any_width;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = any_width;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 0;
     double p = 0.5;
 
     Dropout() = default;
+    /// Dropout with probability p; throws canary::config_error unless 0 <= p < 1.
     explicit Dropout(double probability) : p(probability) {
         if (!(p >= 0.0 && p < 1.0)) throw config_error("Dropout: p must be in [0, 1), got " + std::to_string(p));
     }
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "Dropout(p=" + std::to_string(p).substr(0, 4) + ")"; }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         if (!tape.training() || p == 0.0) return x;

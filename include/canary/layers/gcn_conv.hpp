@@ -169,15 +169,21 @@ Var<T> gcn_aggregate(Tape<T, B>& tape, const GcnAdjacency<T>& adj, const Var<T>&
     }
 }
 
+/// torch_geometric.nn.GCNConv(In, Out) with its defaults, batched over graphs of equal node count
+/// (a GraphBatch): out_b = M_b (x_b W^T) + bias with the symmetric normalisation of the file comment.
 template <index In, index Out>
 struct GCNConv {
     static_assert(In > 0 && Out > 0, "canary::GCNConv<In, Out>: widths must be positive");
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = In;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Out;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = In * Out + Out;
     static constexpr std::array<ParamSpec, 2> param_specs{{{"lin.weight", Shape{Out, In}, 0},
                                                            {"bias", Shape{Out}, In * Out}}};
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "GCNConv<" + std::to_string(In) + ", " + std::to_string(Out) + ">"; }
 
     /// torch_geometric's reset_parameters: glorot (xavier uniform) weight, zero bias.

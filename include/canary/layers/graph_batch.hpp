@@ -33,8 +33,11 @@ struct GcnAdjacency {
     const index* col = nullptr;
     const T* val = nullptr;
 
+    /// The adjacency is stored dense (graphs * nodes^2 values).
     bool is_dense() const noexcept { return dense != nullptr; }
+    /// The adjacency is stored as compressed sparse rows.
     bool is_csr() const noexcept { return row_ptr != nullptr; }
+    /// No adjacency is attached.
     bool empty() const noexcept { return !is_dense() && !is_csr(); }
 };
 
@@ -219,12 +222,15 @@ public:
         return a;
     }
 
+    /// A non-owning view for the GCN layers (valid while this object lives and is not changed).
     GcnAdjacency<T> view() const {
         if (!dense_.empty() || row_ptr_.empty())
             return GcnAdjacency<T>{graphs_, nodes_, dense_.data(), nullptr, nullptr, nullptr};
         return GcnAdjacency<T>{graphs_, nodes_, nullptr, row_ptr_.data(), col_.data(), val_.data()};
     }
+    /// Number of graphs.
     index graphs() const noexcept { return graphs_; }
+    /// Nodes per graph.
     index nodes() const noexcept { return nodes_; }
     /// Stored non-zero entries (CSR) or graphs * nodes^2 (dense).
     index stored() const noexcept {

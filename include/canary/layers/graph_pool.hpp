@@ -163,16 +163,22 @@ Var<T> graph_pool(Tape<T, B>& tape, const Var<T>& x, index graphs, index nodes) 
 /// Global pooling over the nodes of each graph: (graphs, nodes, F) -> (graphs, F).
 template <GraphReduce R>
 struct GlobalPool {
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = any_width;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = any_width;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 0;
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return detail::pool_name<R>(); }
 
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const {
         if (in.rank() == 3) return Shape{in[0], in[2]};
         return Shape{1, in.cols()};
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const GraphBatch<T>& g) const {
         detail::check_graph_batch(g, -1, detail::pool_name<R>(), -1, -1);

@@ -94,23 +94,30 @@ struct LayerNormInputGrad {
 };
 }  // namespace kernels
 
+/// torch.nn.LayerNorm(Dim, eps) over the last dimension with weight (ones) and bias (zeros).
 template <index Dim>
 struct LayerNorm {
     static_assert(Dim > 0, "canary::LayerNorm<Dim>: the normalised width must be positive");
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = Dim;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Dim;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 2 * Dim;
     static constexpr std::array<ParamSpec, 2> param_specs{{{"weight", Shape{Dim}, 0}, {"bias", Shape{Dim}, Dim}}};
 
     double eps = 1e-5;
 
     constexpr LayerNorm() = default;
+    /// A LayerNorm with this eps; throws canary::config_error unless eps > 0.
     constexpr explicit LayerNorm(double epsilon) : eps(epsilon) {
         if (!(epsilon > 0.0)) throw config_error("LayerNorm: eps must be positive");
     }
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "LayerNorm<" + std::to_string(Dim) + ">"; }
 
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng&) const {
         for (index i = 0; i < Dim; ++i) {
@@ -119,6 +126,7 @@ struct LayerNorm {
         }
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         if constexpr (is_device_backend_v<B>) {

@@ -15,12 +15,17 @@
 
 namespace canary {
 
+/// Self-attention equal to torch.nn.MultiheadAttention(Dim, Heads, batch_first=True) called as
+/// mha(x, x, x) (first output); input and output (batch, time, Dim), optionally causal.
 template <index Dim, index Heads>
 struct MultiHeadAttention {
     static_assert(Dim > 0 && Heads > 0, "canary::MultiHeadAttention<Dim, Heads>: positive sizes required");
     static_assert(Dim % Heads == 0, "canary::MultiHeadAttention<Dim, Heads>: Dim must be divisible by Heads");
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = Dim;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Dim;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 3 * Dim * Dim + 3 * Dim + Dim * Dim + Dim;
     static constexpr std::array<ParamSpec, 4> param_specs{{
         {"in_proj_weight", Shape{3 * Dim, Dim}, 0},
@@ -31,6 +36,7 @@ struct MultiHeadAttention {
 
     bool causal = false;  ///< query t sees keys <= t only (torch's square subsequent mask)
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const {
         return "MultiHeadAttention<" + std::to_string(Dim) + ", " + std::to_string(Heads) + ">" + (causal ? " causal" : "");
     }
@@ -42,6 +48,7 @@ struct MultiHeadAttention {
         uniform_fill(p.val + 3 * Dim * Dim + 3 * Dim, Dim * Dim, 1.0 / std::sqrt(static_cast<double>(Dim)), rng);
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x, const std::uint8_t* key_padding_mask = nullptr,
                    T** attention_probabilities = nullptr) const {

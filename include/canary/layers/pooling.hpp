@@ -239,15 +239,21 @@ template <index K, index Stride = K>
 struct MaxPool1D {
     static_assert(K > 0 && Stride > 0, "canary::MaxPool1D<K, Stride>: kernel and stride must be positive");
     static_assert(K < (index{1} << 30), "canary::MaxPool1D: kernel too large");
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = any_width;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = any_width;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 0;
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "MaxPool1D<" + std::to_string(K) + ", " + std::to_string(Stride) + ">"; }
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const {
         return in.rank() == 3 && in[1] >= K ? Shape{in[0], (in[1] - K) / Stride + 1, in[2]} : in;
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         if (x.shape.rank() != 3) pooling_detail::require_sequence(name(), x.shape);
@@ -270,15 +276,21 @@ private:
 template <index K, index Stride = K>
 struct AvgPool1D {
     static_assert(K > 0 && Stride > 0, "canary::AvgPool1D<K, Stride>: kernel and stride must be positive");
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = any_width;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = any_width;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 0;
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "AvgPool1D<" + std::to_string(K) + ", " + std::to_string(Stride) + ">"; }
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const {
         return in.rank() == 3 && in[1] >= K ? Shape{in[0], (in[1] - K) / Stride + 1, in[2]} : in;
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         if (x.shape.rank() != 3) pooling_detail::require_sequence(name(), x.shape);
@@ -299,12 +311,18 @@ private:
 /// requires: input (B, T, F), T >= 1.  ensures: (B, F) = x[:, T-1, :], a contiguous copy (the
 /// hidden state a sequence-to-one model classifies); the gradient goes to the last step only.
 struct LastStep {
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = any_width;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = any_width;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = 0;
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "LastStep"; }
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const { return in.rank() == 3 ? Shape{in[0], in[2]} : in; }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T>, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.shape[1] < 1) bad(x.shape);

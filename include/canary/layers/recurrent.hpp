@@ -193,21 +193,26 @@ struct RecurrentStack {
     static constexpr index num_directions = Directions;
     static constexpr index gate_rows = Cell::gates * Hidden;  ///< rows of each weight matrix
 
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = In;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Directions * Hidden;
 
     /// Input width of layer l: the data for layer 0, the previous layer's directions otherwise.
     static constexpr index layer_input(index l) { return l == 0 ? In : Directions * Hidden; }
     /// Values of one (layer, direction) parameter group: w_ih, w_hh, b_ih, b_hh.
     static constexpr index group_size(index l) { return gate_rows * (layer_input(l) + Hidden + 2); }
+    /// Offset of the (layer l, direction d) parameter group in the layer's span.
     static constexpr index group_offset(index l, index d) {
         index o = 0;
         for (index i = 0; i < l; ++i) o += Directions * group_size(i);
         return o + d * group_size(l);
     }
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = group_offset(Layers, 0);
 
     using names = detail::RecurrentNames<Layers, Directions>;
+    /// The parameter tensors: torch state_dict names, shapes and offsets in the layer's span.
     static constexpr auto param_specs = [] {
         std::array<ParamSpec, names::count> specs{};
         std::size_t k = 0;
@@ -226,6 +231,7 @@ struct RecurrentStack {
         return specs;
     }();
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const {
         std::string s = std::string(Cell::label) + "<" + std::to_string(In) + ", " + std::to_string(Hidden);
         if (Layers > 1) s += ", " + std::to_string(Layers);
@@ -233,6 +239,7 @@ struct RecurrentStack {
         return Directions == 2 ? "Bidirectional<" + s + ">" : s;
     }
 
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const { return in.with_width(out_width); }
 
     /// torch's default: every weight and bias from U(-1/sqrt(Hidden), 1/sqrt(Hidden)).
@@ -241,10 +248,12 @@ struct RecurrentStack {
         uniform_fill(p.val, param_count, 1.0 / std::sqrt(static_cast<double>(Hidden)), rng);
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         return run(tape, p, x, RecurrentState<T>{}).sequence;
     }
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     RecurrentOutput<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const SequenceWithState<T>& in) const {
         return run(tape, p, in.x, in.initial);

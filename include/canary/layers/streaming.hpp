@@ -121,7 +121,7 @@ constexpr index stream_state_width() {
 /// ensures:  step k returns (batch, Out) equal to the full-sequence forward of steps 0..k at step
 ///           k (for LastStep models: the prediction after step k); valid until the next step.
 ///           After the first step, steps allocate no heap memory.
-template <Layer Net, class T = float, class Backend = Cpu>
+template <Layer Net, class T = float, class Backend = DefaultCpu>
 class Stream {
     // The comma keeps a failure to the single diagnostic raised inside detail::streamable.
     static_assert((detail::streamable<Net>(), true));
@@ -147,6 +147,7 @@ public:
         else std::fill(state_.begin(), state_.end(), T(0));
         steps_ = 0;
     }
+    /// Sequences streamed side by side (the batch size given at construction).
     index batch() const noexcept { return batch_; }
     /// Time steps consumed since construction or reset().
     long steps() const noexcept { return steps_; }

@@ -19,31 +19,39 @@
 
 namespace canary {
 
+/// One residual block of a temporal convolutional network (Bai, Kolter & Koltun 2018): two dilated
+/// causal convolutions with ReLU and dropout, plus the identity or a 1x1 `downsample` convolution.
 template <index In, index Out, index Kernel, index Dilation>
 struct TemporalBlock {
     using Conv1 = Conv1D<In, Out, Kernel, 1, Dilation>;
     using Conv2 = Conv1D<Out, Out, Kernel, 1, Dilation>;
     using Downsample = Conv1D<In, Out, 1>;
     static constexpr bool has_downsample = In != Out;
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = In;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Out;
     static constexpr index conv2_offset = Conv1::param_count;
     static constexpr index downsample_offset = conv2_offset + Conv2::param_count;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = downsample_offset + (has_downsample ? Downsample::param_count : 0);
     static constexpr index receptive_field = 1 + 2 * (Kernel - 1) * Dilation;
 
     double dropout = 0.0;
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const {
         return "TemporalBlock<" + std::to_string(In) + ", " + std::to_string(Out) + ", k" + std::to_string(Kernel) +
                ", d" + std::to_string(Dilation) + ">";
     }
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng& rng) const {
         Conv1{}.init(p.sub(0, Conv1::param_count), rng);
         Conv2{}.init(p.sub(conv2_offset, Conv2::param_count), rng);
         if constexpr (has_downsample) Downsample{}.init(p.sub(downsample_offset, Downsample::param_count), rng);
     }
+    /// Calls f(name, shape, offset) for every parameter, names after `prefix` in torch's state_dict convention.
     template <class F>
     void visit_params(std::string_view prefix, index offset, F&& f) const {
         const std::string p(prefix);
@@ -51,6 +59,7 @@ struct TemporalBlock {
         canary::visit_params(Conv2{}, p + "conv2.", offset + conv2_offset, f);
         if constexpr (has_downsample) canary::visit_params(Downsample{}, p + "downsample.", offset + downsample_offset, f);
     }
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         const Dropout drop(dropout);
@@ -84,6 +93,7 @@ struct TCN : detail::tcn_blocks<In, Kernel, std::make_index_sequence<sizeof...(C
     using Blocks = typename detail::tcn_blocks<In, Kernel, std::make_index_sequence<sizeof...(Channels)>, Channels...>::type;
     static constexpr index receptive_field = 1 + 2 * (Kernel - 1) * ((index{1} << sizeof...(Channels)) - 1);
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const {
         return "TCN<" + std::to_string(In) + ", k" + std::to_string(Kernel) + ", " + std::to_string(sizeof...(Channels)) +
                " blocks, receptive field " + std::to_string(receptive_field) + ">";
@@ -93,6 +103,7 @@ struct TCN : detail::tcn_blocks<In, Kernel, std::make_index_sequence<sizeof...(C
         [&]<std::size_t... I>(std::index_sequence<I...>) { ((this->template get<I>().dropout = p), ...); }(
             std::make_index_sequence<sizeof...(Channels)>{});
     }
+    /// Calls f(name, shape, offset) for every parameter, names after `prefix` in torch's state_dict convention.
     template <class F>
     void visit_params(std::string_view prefix, index offset, F&& f) const {
         Blocks::visit_params(std::string(prefix) + "network.", offset, f);

@@ -31,25 +31,35 @@ struct GraphSequenceBatch {
     Var<T> x;
     GcnAdjacency<T> adj;
 
+    /// Sequences in the batch (B of x (B, K, N, F)); 0 when x is not 4-d.
     index batch() const noexcept { return x.shape.rank() == 4 ? x.shape[0] : 0; }
+    /// Graphs per sequence (K of x (B, K, N, F)); 0 when x is not 4-d.
     index steps() const noexcept { return x.shape.rank() == 4 ? x.shape[1] : 0; }
 };
 
+/// Applies one Encoder to every step of a sequence as a single call on batch * steps items, then
+/// reshapes back to (batch, steps, Encoder's output width); e.g. a graph encoder over K graphs.
 template <Layer Encoder>
 struct TimeDistributed {
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = Encoder::in_width;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Encoder::out_width;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = Encoder::param_count;
     static constexpr bool inline_param_names = true;  // see Sequential::visit_params
 
     Encoder encoder{};
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "TimeDistributed<" + encoder.name() + ">"; }
 
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng& rng) const {
         init_params(encoder, p, rng);
     }
+    /// Calls f(name, shape, offset) for every parameter, names after `prefix` in torch's state_dict convention.
     template <class F>
     void visit_params(std::string_view prefix, index offset, F&& f) const {
         canary::visit_params(encoder, prefix, offset, f);

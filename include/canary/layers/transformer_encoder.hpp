@@ -72,19 +72,25 @@ Var<T> encoder_dropout(Tape<T, B>& tape, double p, const Var<T>& x) {
 }
 }  // namespace detail
 
+/// torch.nn.TransformerEncoderLayer(Dim, Heads, dim_feedforward=FF, activation, batch_first=True):
+/// self-attention and feed-forward blocks with residuals, post-norm by default, pre-norm with
+/// norm_first = true.
 template <index Dim, index Heads, index FF, class Activation = ReLU>
 struct TransformerEncoderLayer {
     using Attention = MultiHeadAttention<Dim, Heads>;
     using Linear1 = Dense<Dim, FF>;
     using Linear2 = Dense<FF, Dim>;
     using Norm = LayerNorm<Dim>;
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = Dim;
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = Dim;
     static constexpr index attention_offset = 0;
     static constexpr index linear1_offset = Attention::param_count;
     static constexpr index linear2_offset = linear1_offset + Linear1::param_count;
     static constexpr index norm1_offset = linear2_offset + Linear2::param_count;
     static constexpr index norm2_offset = norm1_offset + Norm::param_count;
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = norm2_offset + Norm::param_count;
 
     double dropout = 0.1;     ///< torch's default
@@ -92,11 +98,13 @@ struct TransformerEncoderLayer {
     bool causal = false;      ///< causal self-attention mask
     double eps = 1e-5;
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const {
         return "TransformerEncoderLayer<" + std::to_string(Dim) + ", " + std::to_string(Heads) + ", " +
                std::to_string(FF) + ", " + Activation{}.name() + ">" + (norm_first ? " pre-norm" : "");
     }
 
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng& rng) const {
         Attention{}.init(p.sub(attention_offset, Attention::param_count), rng);
@@ -106,6 +114,7 @@ struct TransformerEncoderLayer {
         Norm{}.init(p.sub(norm2_offset, Norm::param_count), rng);
     }
 
+    /// Calls f(name, shape, offset) for every parameter, names after `prefix` in torch's state_dict convention.
     template <class F>
     void visit_params(std::string_view prefix, index offset, F&& f) const {
         const std::string p(prefix);
@@ -116,6 +125,7 @@ struct TransformerEncoderLayer {
         canary::visit_params(Norm{}, p + "norm2.", offset + norm2_offset, f);
     }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.cols() != Dim)

@@ -45,9 +45,11 @@ struct ParamSpan {
     Var<T> var(index offset, Shape shape) const {
         return Var<T>{val + offset, grad ? grad + offset : nullptr, shape, shape.cols()};
     }
+    /// The `count` values at `offset` as a span of their own (a sub-layer's slice).
     ParamSpan sub(index offset, index count) const {
         return ParamSpan{val + offset, grad ? grad + offset : nullptr, count};
     }
+    /// The parameter described by `spec`, as a tape leaf.
     Var<T> var(const ParamSpec& spec) const { return var(spec.offset, spec.shape); }
 };
 

@@ -24,7 +24,10 @@ struct NamedParameter {
     index offset;
 };
 
-template <Layer Net, class T = float, class Backend = Cpu>
+/// A network type plus one flat buffer of parameters and one of gradients (torch-default
+/// initialisation); T is float or double, Backend the policy that runs it (canary::DefaultCpu,
+/// canary::Cpu, canary::CpuOneDnn, canary::Cuda).
+template <Layer Net, class T = float, class Backend = DefaultCpu>
 class Model {
     static_assert(std::is_floating_point_v<T>, "canary::Model: the scalar type must be float or double");
 
@@ -48,9 +51,12 @@ public:
     }
     Model(const Model&) = delete;
     Model& operator=(const Model&) = delete;
+    /// Moves the buffers; the moved-from model is empty.
     Model(Model&&) noexcept = default;
+    /// Moves the buffers; the moved-from model is empty.
     Model& operator=(Model&&) noexcept = default;
 
+    /// Draws every parameter again as the constructor does for `seed`, and zeroes the gradients.
     void reinitialize(std::uint64_t seed) {
         Rng rng(seed);
         if constexpr (is_device_backend_v<Backend>) {
@@ -66,19 +72,28 @@ public:
         zero_grad();
     }
 
+    /// The network object (its layers and their settings).
     Net& net() noexcept { return net_; }
+    /// The network object (its layers and their settings).
     const Net& net() const noexcept { return net_; }
+    /// The I-th layer of a Sequential network.
     template <std::size_t I>
     auto& get() noexcept { return net_.template get<I>(); }
 
+    /// The flat parameter buffer (param_count values, in the backend's memory).
     T* parameters() noexcept { return values_.get(); }
+    /// The flat parameter buffer (param_count values, in the backend's memory).
     const T* parameters() const noexcept { return values_.get(); }
+    /// The flat gradient buffer, laid out as parameters().
     T* gradients() noexcept { return grads_.get(); }
+    /// The flat gradient buffer, laid out as parameters().
     const T* gradients() const noexcept { return grads_.get(); }
+    /// Sets every gradient to zero.
     void zero_grad() { Backend::zero(grads_.get(), param_count); }
 
     /// The parameters in torch's state_dict order and naming.
     const std::vector<NamedParameter>& named_parameters() const noexcept { return named_; }
+    /// The parameter with this torch state_dict name; throws canary::tensor_error when there is none.
     const NamedParameter& parameter(std::string_view name) const {
         for (const auto& p : named_)
             if (p.name == name) return p;

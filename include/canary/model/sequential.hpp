@@ -74,8 +74,11 @@ struct Named : L {
     using layer_type = L;
     using L::L;
     Named() = default;
+    /// Names a configured layer object.
     explicit Named(L layer) : L(std::move(layer)) {}
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return std::string(label) + ": " + L::name(); }
+    /// Calls f(name, shape, offset) for every parameter, names after `prefix` in torch's state_dict convention.
     template <class F>
     void visit_params(std::string_view prefix, index offset, F&& f) const {
         std::string p(prefix);
@@ -95,6 +98,9 @@ concept InlineNamed = requires {
     { L::inline_param_names } -> std::convertible_to<bool>;
 } && L::inline_param_names;
 
+/// Layers applied in order; neighbouring widths are checked at compile time (one error naming the
+/// position and both widths). Parameters are laid out layer after layer; torch names "<i>.<param>"
+/// unless the layer is Named.
 template <Layer... Ls>
 class Sequential {
     static_assert(sizeof...(Ls) > 0, "canary::Sequential needs at least one layer");
@@ -102,8 +108,11 @@ class Sequential {
     static_assert((detail::widths_agree<0, detail::first_known_in_width<Ls...>(), Ls...>(), true));
 
 public:
+    /// Input feature width (canary::Layer; any_width: any width).
     static constexpr index in_width = detail::first_known_in_width<Ls...>();
+    /// Output feature width (canary::Layer; any_width: the input's).
     static constexpr index out_width = detail::final_width<Ls...>();
+    /// Number of parameters the layer holds in the model's flat buffer (canary::Layer).
     static constexpr index param_count = (index{0} + ... + Ls::param_count);
     static constexpr std::size_t size = sizeof...(Ls);
 
@@ -117,20 +126,26 @@ public:
     }
 
     Sequential() = default;
+    /// Builds the network from layer objects (for layers with settings, e.g. Dropout(0.2)).
     explicit Sequential(Ls... layers) : layers_(std::move(layers)...) {}
 
     template <std::size_t I>
+    /// The I-th layer.
     auto& get() noexcept { return std::get<I>(layers_); }
     template <std::size_t I>
+    /// The I-th layer.
     const auto& get() const noexcept { return std::get<I>(layers_); }
 
+    /// The layer's C++ type as text, for summaries and error messages (canary::Layer).
     std::string name() const { return "Sequential<" + std::to_string(size) + " layers>"; }
 
+    /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B, class X>
     auto forward(Tape<T, B>& tape, ParamSpan<T> p, const X& x) const {
         return forward_from<0>(tape, p, x);
     }
 
+    /// Fills the layer's parameters with torch's default initialisation.
     template <class T>
     void init(ParamSpan<T> p, Rng& rng) const {
         for_each_layer([&]<std::size_t I>(const auto& layer) {
@@ -154,7 +169,7 @@ public:
         });
     }
 
-    /// Calls f.template operator()<I>(layer) for each layer in order.
+    /// Calls `f.template operator()<I>(layer)` for each layer in order.
     template <class F>
     void for_each_layer(F&& f) const {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -162,6 +177,7 @@ public:
         }(std::index_sequence_for<Ls...>{});
     }
 
+    /// The output shape for an input of shape `in` (for summaries).
     Shape output_shape(Shape in) const {
         for_each_layer([&]<std::size_t>(const auto& layer) { in = output_shape_of(layer, in); });
         return in;

@@ -63,7 +63,7 @@ public:
         io::write_text_atomic(dir_ / file_name, text);
     }
 
-    /// Writes <name>.gp and, when gnuplot is available, renders <name>.png. Returns whether a PNG
+    /// Writes `<name>.gp` and, when gnuplot is available, renders `<name>.png`. Returns whether a PNG
     /// was made; a gnuplot failure is recorded (summary()) rather than thrown: the study's numbers
     /// matter more than its pictures.
     bool render(const std::string& name, const std::string& script) {

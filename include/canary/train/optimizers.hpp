@@ -34,24 +34,32 @@ inline constexpr bool on_device_model_v = [] {
 template <class T, class Derived>
 class OptimizerBase {
 public:
+    /// One update of every parameter of `model` from its gradients.
     template <detail::HasFlatParameters M>
     void step(M& model) {
         static_assert(!detail::on_device_model_v<M>,
                       "canary: this optimizer has no device implementation yet; SGD, Adam and AdamW do (docs/cuda.md)");
         static_cast<Derived*>(this)->step(model.parameters(), model.gradients(), M::param_count);
     }
+    /// The current learning rate.
     T learning_rate() const noexcept { return lr_; }
+    /// Changes the learning rate for the following steps (schedules).
     void set_learning_rate(T lr) noexcept { lr_ = lr; }
+    /// Number of steps taken so far.
     long steps_taken() const noexcept { return t_; }
 
 protected:
+    /// Throws canary::config_error unless lr >= 0.
     explicit OptimizerBase(T lr) : lr_(lr) {
         if (!(lr >= T(0))) throw config_error("optimizer: learning rate must be >= 0");
     }
+    /// Sizes a state buffer (momentum, moments) to n zeros when its size differs.
     void ensure_state(std::vector<T>& s, index n) {
         if (static_cast<index>(s.size()) != n) s.assign(static_cast<std::size_t>(n), T(0));
     }
+    /// The learning rate.
     T lr_;
+    /// Steps taken (Adam's bias correction counts from 1).
     long t_ = 0;
 };
 
@@ -61,6 +69,8 @@ class SGD : public OptimizerBase<T, SGD<T>> {
     using Base = OptimizerBase<T, SGD<T>>;
 
 public:
+    /// torch's arguments and defaults; throws canary::config_error for nesterov without momentum or
+    /// with dampening, and for a negative learning rate.
     explicit SGD(T lr, T momentum = T(0), T weight_decay = T(0), T dampening = T(0), bool nesterov = false)
         : Base(lr), momentum_(momentum), weight_decay_(weight_decay), dampening_(dampening), nesterov_(nesterov) {
         if (nesterov && (momentum <= T(0) || dampening != T(0)))
@@ -88,6 +98,7 @@ public:
             step(model.parameters(), model.gradients(), M::param_count);
         }
     }
+    /// One update of the n parameters p from their gradients g (host memory).
     void step(T* p, const T* g, index n) {
         if (momentum_ != T(0)) this->ensure_state(buf_, n);
         const bool first = this->t_ == 0;
@@ -118,6 +129,7 @@ class Adam : public OptimizerBase<T, Adam<T>> {
     using Base = OptimizerBase<T, Adam<T>>;
 
 public:
+    /// torch's arguments and defaults; throws canary::config_error for betas outside [0, 1).
     explicit Adam(T lr = T(1e-3), T beta1 = T(0.9), T beta2 = T(0.999), T eps = T(1e-8), T weight_decay = T(0),
                   bool decoupled_weight_decay = false)
         : Base(lr), beta1_(beta1), beta2_(beta2), eps_(eps), weight_decay_(weight_decay),
@@ -135,6 +147,7 @@ public:
         else
             step(model.parameters(), model.gradients(), M::param_count);
     }
+    /// One update of the n parameters p from their gradients g (host memory).
     void step(T* p, const T* g, index n) {
         this->ensure_state(m_, n);
         this->ensure_state(v_, n);
@@ -197,6 +210,7 @@ private:
 template <class T>
 class AdamW : public Adam<T> {
 public:
+    /// torch's arguments and defaults.
     explicit AdamW(T lr = T(1e-3), T beta1 = T(0.9), T beta2 = T(0.999), T eps = T(1e-8), T weight_decay = T(1e-2))
         : Adam<T>(lr, beta1, beta2, eps, weight_decay, true) {}
 };

@@ -31,9 +31,11 @@ struct BinaryDataset {
     const T* y = nullptr;
     Shape sample_shape;
     index n = 0;
+    /// Values per sample.
     index sample_size() const { return sample_shape.numel(); }
 };
 
+/// Settings of canary::fit_binary.
 struct FitOptions {
     int max_epochs = 100;
     index batch_size = 64;
@@ -48,6 +50,7 @@ struct FitOptions {
     std::string name = "model";
 };
 
+/// What canary::fit_binary returns: losses per epoch and the best (restored) epoch.
 struct FitHistory {
     std::vector<double> train_loss, validation_loss;
     int best_epoch = -1;
