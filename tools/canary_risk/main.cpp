@@ -217,7 +217,7 @@ std::vector<Row> indicator_rows(const Prepared& p, const Options& o, std::ostrea
     for (auto& series : cr::classical_indicators(p.panel, o.indicator_window)) {
         Row r;
         r.model = series.name;
-        r.kind = "indicator";
+        r.kind = RowKind::indicator;
         r.validation_scores = at_days(series.values, p.validation.days);
         r.test_scores = at_days(series.values, p.test.days);
         if (!all_finite(r.validation_scores) || !all_finite(r.test_scores)) {
@@ -233,18 +233,14 @@ std::vector<Row> indicator_rows(const Prepared& p, const Options& o, std::ostrea
 
 // ---- the study ----------------------------------------------------------------------------------
 
-int compare(Options o) {
-    validate(o);
-    const cr::threshold_rule rule = cr::parse_threshold_rule(o.threshold);
-    const std::filesystem::path out(o.out);
-    std::filesystem::create_directories(out);
-    std::ostream& log = std::cout;
-    const Prepared p = prepare(o, log);
+// ---- the stages of compare: prepare -> train -> evaluate -> report -------------------------------
 
+/// Train: every asked-for model (logistic regression always, as an honesty row when not asked for),
+/// the classical indicators and the honesty rows, each a scored Row.
+std::vector<Row> train_rows(const Prepared& p, const Options& o, std::ostream& log) {
     if (p.base_rate_train == 0.0)
         log << "WARNING: the training span has no crash-ahead days; the models cannot learn what precedes a crash "
                "(try a smaller --drawdown)\n";
-    // Learned models; logistic regression always runs (an honesty row) even when not asked for.
     std::vector<Row> rows;
     const auto registry = model_registry();
     for (const auto& m : o.models) {
@@ -253,35 +249,51 @@ int compare(Options o) {
             continue;
         }
         Row r = registry.at(m)(p, o, log);
-        if (r.kind == "skipped") log << "  [" << m << "] skipped: " << r.note << "\n";  // e.g. an optional library
+        if (r.kind == RowKind::skipped) log << "  [" << m << "] skipped: " << r.note << "\n";  // e.g. an optional library
         else rows.push_back(std::move(r));
     }
     if (std::find(o.models.begin(), o.models.end(), "logistic") == o.models.end()) {
         rows.push_back(registry.at("logistic")(p, o, log));
-        rows.back().kind = "honesty";
+        rows.back().kind = RowKind::honesty;
     }
     for (auto& r : indicator_rows(p, o, log)) rows.push_back(std::move(r));
     // Honesty rows: what the table would show with no skill.
     {
         Row base;
         base.model = "base-rate";
-        base.kind = "honesty";
+        base.kind = RowKind::honesty;
         base.note = "constant score = training share of positives";
         base.validation_scores.assign(p.validation.days.size(), p.base_rate_train);
         base.test_scores.assign(p.test.days.size(), p.base_rate_train);
         rows.push_back(std::move(base));
         Row always;
         always.model = "always-positive";
-        always.kind = "honesty";
+        always.kind = RowKind::honesty;
         always.note = "warns every day (threshold fixed, not chosen)";
         always.threshold = 0.5;
         always.test_scores.assign(p.test.days.size(), 1.0);
         rows.push_back(std::move(always));
     }
 
-    // Evaluate every row the same way: threshold on validation, frozen, then the test span.
-    cr::signal_evaluation_options eo;
-    eo.rule = rule;
+    return rows;
+}
+
+/// How every row is evaluated: one threshold rule on validation, the test span's bootstrap and
+/// lead-time settings.
+struct Evaluation {
+    cr::signal_evaluation_options options;
+    cr::threshold_rule rule{};
+    std::int64_t validation_positives = 0;
+    bool validation_one_class = false;
+};
+
+/// Evaluate: the one threshold choice of every row (on validation, by --threshold), frozen, then
+/// the test metrics, bootstrap intervals and lead times.
+std::vector<Evaluated> evaluate_rows(std::vector<Row> rows, const Prepared& p, const Options& o, Evaluation& ev,
+                                     std::ostream& log) {
+    ev.rule = cr::parse_threshold_rule(o.threshold);
+    cr::signal_evaluation_options& eo = ev.options;
+    eo.rule = ev.rule;
     eo.mu = o.mu;
     eo.bootstrap.block_length = std::min(o.horizon, p.test.days.size());
     eo.bootstrap.resamples = o.bootstrap;
@@ -293,8 +305,8 @@ int compare(Options o) {
     // No threshold rule is defined on a validation span without both classes (e.g. no crash in
     // it). Rather than stop, every signal then gets "never warn" (+inf): the ranking metrics on the
     // test span are still meaningful, and the table says loudly why the threshold ones are empty.
-    const auto validation_positives = std::count(p.validation.labels.begin(), p.validation.labels.end(), 1);
-    const bool validation_one_class =
+    const auto validation_positives = ev.validation_positives = std::count(p.validation.labels.begin(), p.validation.labels.end(), 1);
+    const bool validation_one_class = ev.validation_one_class =
         validation_positives == 0 || std::size_t(validation_positives) == p.validation.labels.size();
     if (validation_one_class)
         log << "WARNING: the validation span has " << (validation_positives == 0 ? "no" : "only")
@@ -313,21 +325,37 @@ int compare(Options o) {
                                          test_days, eo);
         }
         // An indicator is not a probability, even when its values happen to lie in [0, 1].
-        if (e.row.kind == "indicator") e.eval.test.brier = std::numeric_limits<double>::quiet_NaN();
+        if (e.row.kind == RowKind::indicator) e.eval.test.brier = std::numeric_limits<double>::quiet_NaN();
         e.row.threshold = e.eval.choice.threshold;
-        e.row.report = e.eval.test;
         evaluated.push_back(std::move(e));
     }
 
-    // The "best" model is picked by validation AUROC, never by a test number.
+    return evaluated;
+}
+
+/// The learned model with the best validation AUROC (never a test number), or nullptr.
+const Evaluated* best_by_validation(const std::vector<Evaluated>& evaluated, const Prepared& p, double& best_auroc) {
     const Evaluated* best = nullptr;
-    double best_auroc = -1;
+    best_auroc = -1;
     for (const auto& e : evaluated) {
         if (e.row.history.train_loss.empty()) continue;
         const double v = cr::auroc(e.row.validation_scores, p.validation.labels).value;
         if (v > best_auroc) best_auroc = v, best = &e;
     }
 
+    return best;
+}
+
+/// Report: tables, per-day predictions, interpretability, configuration and plots in --out.
+void report(const std::vector<Evaluated>& evaluated, const Prepared& p, const Options& o, const Evaluation& ev,
+            std::ostream& log) {
+    const std::filesystem::path out(o.out);
+    const cr::threshold_rule rule = ev.rule;
+    const cr::signal_evaluation_options& eo = ev.options;
+    const bool validation_one_class = ev.validation_one_class;
+    const auto validation_positives = ev.validation_positives;
+    double best_auroc = -1;
+    const Evaluated* best = best_by_validation(evaluated, p, best_auroc);
     double base = 0;
     for (int l : p.test.labels) base += l;
     base /= static_cast<double>(p.test.labels.size());
@@ -349,10 +377,10 @@ int compare(Options o) {
         const auto& l = e.eval.lead;
         std::size_t warned = 0;
         for (const auto& ep : l.episodes) warned += ep.warned() ? 1 : 0;
-        md << "| " << e.row.model << " | " << e.row.kind << " | " << fmt(e.row.threshold, 4) << " | " << fmt(c.precision)
+        md << "| " << e.row.model << " | " << to_string(e.row.kind) << " | " << fmt(e.row.threshold, 4) << " | " << fmt(c.precision)
            << " | " << fmt(c.recall) << " | " << with_ci(e.eval.f1) << " | " << with_ci(e.eval.auroc) << " | "
            << with_ci(e.eval.average_precision) << " | " << fmt(c.brier) << " | " << fmt(e.eval.usefulness_relative) << " |\n";
-        csv << e.row.model << "," << e.row.kind << "," << e.row.threshold << "," << c.accuracy << "," << c.precision << ","
+        csv << e.row.model << "," << to_string(e.row.kind) << "," << e.row.threshold << "," << c.accuracy << "," << c.precision << ","
             << c.recall << "," << c.f1 << "," << e.eval.f1.lower << "," << e.eval.f1.upper << "," << c.auroc.value << ","
             << e.eval.auroc.lower << "," << e.eval.auroc.upper << "," << c.average_precision.value << ","
             << e.eval.average_precision.lower << "," << e.eval.average_precision.upper << "," << c.pr_auc.value << ","
@@ -364,7 +392,7 @@ int compare(Options o) {
                 << fmt(l.false_alarms_per_year, 2) << " | " << fmt(l.false_alarm_days_per_year, 1) << " |\n";
         for (std::size_t k = 0; k < l.episodes.size(); ++k) {
             const auto& ep = l.episodes[k];
-            lead_csv << e.row.model << "," << e.row.kind << "," << k + 1 << "," << p.panel.dates[std::size_t(ep.onset)] << ","
+            lead_csv << e.row.model << "," << to_string(e.row.kind) << "," << k + 1 << "," << p.panel.dates[std::size_t(ep.onset)] << ","
                      << p.panel.dates[std::size_t(ep.end)] << "," << (ep.warned() ? 1 : 0) << ","
                      << (ep.warned() ? std::to_string(*ep.lead_time) : std::string()) << "\n";
         }
@@ -458,7 +486,7 @@ int compare(Options o) {
         cr::plot_session plots(out / "plots");
         std::vector<const Evaluated*> curves, trained;
         for (const auto& e : evaluated) {
-            if (e.row.kind == "model" || e.row.kind == "indicator" || !e.row.history.train_loss.empty()) curves.push_back(&e);
+            if (e.row.kind == RowKind::model || e.row.kind == RowKind::indicator || !e.row.history.train_loss.empty()) curves.push_back(&e);
             if (!e.row.history.train_loss.empty()) trained.push_back(&e);
         }
         if (best) plot_timeline(plots, p, o, *best);
@@ -470,6 +498,17 @@ int compare(Options o) {
     std::cout << "wrote " << (out / "table.md").string()
               << ", table.csv, lead_times.csv, predictions.csv, permutation_importance.csv, saliency_<model>.csv (window ending "
               << saliency_date << "), config.json and weights\n";
+}
+
+int compare(Options o) {
+    validate(o);
+    (void)cr::parse_threshold_rule(o.threshold);
+    std::filesystem::create_directories(o.out);
+    std::ostream& log = std::cout;
+    const Prepared p = prepare(o, log);
+    Evaluation ev;
+    const std::vector<Evaluated> evaluated = evaluate_rows(train_rows(p, o, log), p, o, ev, log);
+    report(evaluated, p, o, ev, log);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <limits>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -53,7 +54,7 @@ struct Options {
     std::size_t graph_steps = 5;     ///< graphs per sample of srr_temporal_gnn
 };
 
-/// Samples of one span: window tensors (n, T, 16) row-major, labels, and the days they end on.
+/// Samples of one span: window tensors (n, T, F) row-major, F = market_feature_count, labels, and the days they end on.
 struct Span {
     std::vector<float> x, y;
     std::vector<std::size_t> days;
@@ -83,19 +84,34 @@ struct Prepared {
     double base_rate_train = 0;
 };
 
+/// What a row of the table is: a trained model, a classical indicator, a no-skill reference, or a
+/// model that could not run (an optional library missing).
+enum class RowKind { model, indicator, honesty, skipped };
+
+inline const char* to_string(RowKind k) {
+    switch (k) {
+        case RowKind::model: return "model";
+        case RowKind::indicator: return "indicator";
+        case RowKind::honesty: return "honesty";
+        case RowKind::skipped: return "skipped";
+    }
+    return "model";
+}
+
+/// A scored model (or indicator): its scores on validation and test, and closures over the trained
+/// network, so later stages re-score and explain it without reloading anything from disk. The
+/// threshold is chosen once, by the evaluation stage (main.cpp), for every row alike.
 struct Row {
     std::string model;
-    cr::classification_report report;
-    double threshold = 0.5;
+    double threshold = std::numeric_limits<double>::quiet_NaN();  ///< set by the evaluation stage
     std::vector<double> test_scores;
     std::string note;
-    // Filled by model runners so that main can evaluate every row the same way.
-    std::string kind = "model";               ///< model | indicator | honesty
+    RowKind kind = RowKind::model;
     std::vector<double> validation_scores;    ///< the threshold is re-chosen on these by --threshold
     canary::FitHistory history;               ///< loss per epoch (empty for rules)
-    /// Probabilities for any span's windows (n, T, 16): permutation importance re-scores with it.
+    /// Probabilities for any span's windows (n, T, F): permutation importance re-scores with it.
     std::function<std::vector<double>(const std::vector<float>& windows)> score_windows;
-    /// d logit / d input for one (T, 16) window, row-major: input-gradient saliency.
+    /// d logit / d input for one (T, F) window, row-major: input-gradient saliency.
     std::function<std::vector<double>(const float* window)> saliency;
 };
 
@@ -103,7 +119,7 @@ struct Row {
 /// Models that read only the window's last day get zero gradient for the earlier days.
 template <class Net>
 inline void attach_model(Row& row, std::shared_ptr<canary::Model<Net>> model, std::size_t window, bool last_day_only) {
-    const canary::index t = canary::index(window), f = 16;
+    const canary::index t = canary::index(window), f = cd::market_feature_count;
     row.score_windows = [model, t, f, last_day_only](const std::vector<float>& x) {
         const canary::index n = canary::index(x.size()) / (t * f);
         std::vector<float> last;
@@ -135,11 +151,12 @@ inline Row run_model(const std::string& name, const Prepared& p, const Options& 
               std::ostream& log) {
     auto as_dataset = [&](const Span& s, std::vector<float>& storage) {
         const canary::index n = static_cast<canary::index>(s.days.size());
-        if (!last_day_only) return canary::BinaryDataset<float>{s.x.data(), s.y.data(), canary::Shape{canary::index(o.window), 16}, n};
-        storage.resize(static_cast<std::size_t>(n) * 16);
+        constexpr canary::index f = cd::market_feature_count;
+        if (!last_day_only) return canary::BinaryDataset<float>{s.x.data(), s.y.data(), canary::Shape{canary::index(o.window), f}, n};
+        storage.resize(static_cast<std::size_t>(n * f));
         for (canary::index i = 0; i < n; ++i)
-            std::copy_n(s.x.data() + (i * canary::index(o.window) + canary::index(o.window) - 1) * 16, 16, storage.data() + i * 16);
-        return canary::BinaryDataset<float>{storage.data(), s.y.data(), canary::Shape{16}, n};
+            std::copy_n(s.x.data() + (i * canary::index(o.window) + canary::index(o.window) - 1) * f, f, storage.data() + i * f);
+        return canary::BinaryDataset<float>{storage.data(), s.y.data(), canary::Shape{f}, n};
     };
     std::vector<float> tr, va, te;
     const auto train = as_dataset(p.train, tr), validation = as_dataset(p.validation, va), test = as_dataset(p.test, te);
@@ -162,13 +179,7 @@ inline Row run_model(const std::string& name, const Prepared& p, const Options& 
     const auto val_scores = canary::predict_proba(model, validation);
     Row row;
     row.model = name;
-    // main.cpp re-chooses the threshold by --threshold; this default needs both classes in validation.
-    const auto val_positives = std::count(p.validation.labels.begin(), p.validation.labels.end(), 1);
-    const bool both_classes = val_positives > 0 && std::size_t(val_positives) < p.validation.labels.size();
-    row.threshold = both_classes ? cr::choose_threshold_max_f1(val_scores, p.validation.labels).threshold : INFINITY;
-    if (!std::isfinite(row.threshold)) row.threshold = 0.5;
     row.test_scores = canary::predict_proba(model, test);
-    row.report = cr::evaluate_classifier(row.test_scores, p.test.labels, row.threshold);
     row.validation_scores = val_scores;
     row.history = history;
     attach_model(row, shared_model, o.window, last_day_only);
@@ -176,8 +187,9 @@ inline Row run_model(const std::string& name, const Prepared& p, const Options& 
     return row;
 }
 
-using Logistic = canary::Dense<16, 1>;
-using Mlp = canary::Sequential<canary::Dense<16, 32>, canary::ReLU, canary::Dropout, canary::Dense<32, 1>>;
+inline constexpr canary::index features = cd::market_feature_count;
+using Logistic = canary::Dense<features, 1>;
+using Mlp = canary::Sequential<canary::Dense<features, 32>, canary::ReLU, canary::Dropout, canary::Dense<32, 1>>;
 
 using Runner = std::function<Row(const Prepared&, const Options&, std::ostream&)>;
 

@@ -23,7 +23,7 @@ inline Row run_random_forest(const Prepared& p, const Options& o, std::ostream& 
     Row row;
     row.model = "random_forest";
 #if defined(CANARY_HAVE_XGBOOST) && CANARY_HAVE_XGBOOST
-    const canary::index t = canary::index(o.window), f = 16, width = cr::forest_summaries * f;
+    const canary::index t = canary::index(o.window), f = cd::market_feature_count, width = cr::forest_summaries * f;
     auto features = [&](const Span& s) {
         return cr::forest_features(s.x.data(), canary::index(s.days.size()), t, f);
     };
@@ -46,17 +46,13 @@ inline Row run_random_forest(const Prepared& p, const Options& o, std::ostream& 
     };
     row.validation_scores = score(p.validation.x);
     row.test_scores = score(p.test.x);
-    const auto val_positives = std::count(p.validation.labels.begin(), p.validation.labels.end(), 1);
-    const bool both_classes = val_positives > 0 && std::size_t(val_positives) < p.validation.labels.size();
-    row.threshold = both_classes ? cr::choose_threshold_max_f1(row.validation_scores, p.validation.labels).threshold : 0.5;
-    row.report = cr::evaluate_classifier(row.test_scores, p.test.labels, row.threshold);
     row.score_windows = score;
     row.note = "XGBoost RF, " + std::to_string(ro.trees) + " trees, 64 window features";
 #else
     (void)p;
     (void)o;
     (void)log;
-    row.kind = "skipped";
+    row.kind = RowKind::skipped;
     row.note = "XGBoost was not found when canary was configured (apt-get install libxgboost-dev, then re-run cmake)";
 #endif
     return row;

@@ -5,7 +5,7 @@
 // span only), Spearman correlation graphs over a trailing window (Options::graph_window, default 7)
 // with |rho| >= Options::graph_threshold (0.5). Same samples, labels, split, early stopping,
 // threshold and report as the other models; the graph data is built only when a graph model runs.
-// Permutation importance and saliency need (T, 16) market windows, which these models do not read,
+// Permutation importance and saliency need (T, F) market windows, which these models do not read,
 // so their closures stay empty (main.cpp skips them).
 #include <map>
 #include <string>
@@ -59,12 +59,6 @@ inline Row run_graph_model(const std::string& name, const Prepared& p, const Opt
     row.model = name;
     row.validation_scores = cr::srr_predict_proba(*model, data.graphs, p.validation.days, steps);
     row.test_scores = cr::srr_predict_proba(*model, data.graphs, p.test.days, steps);
-    // main.cpp re-chooses the threshold by --threshold; this default needs both classes in validation.
-    const auto val_positives = std::count(p.validation.labels.begin(), p.validation.labels.end(), 1);
-    const bool both_classes = val_positives > 0 && std::size_t(val_positives) < p.validation.labels.size();
-    row.threshold = both_classes ? cr::choose_threshold_max_f1(row.validation_scores, p.validation.labels).threshold : 0.5;
-    if (!std::isfinite(row.threshold)) row.threshold = 0.5;
-    row.report = cr::evaluate_classifier(row.test_scores, p.test.labels, row.threshold);
     row.history = history;
     row.note = "graphs: Spearman " + std::to_string(o.graph_window) + " d, |rho| >= " + std::to_string(o.graph_threshold).substr(0, 4) +
                (steps ? ", K = " + std::to_string(steps) : std::string());

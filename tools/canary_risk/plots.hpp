@@ -83,7 +83,7 @@ inline void plot_curves(cr::plot_session& plots, const Prepared& p, const std::v
         pr << "# " << r.model << ": recall,precision\n";
         for (std::size_t i = 0; i < pc.recall.size(); ++i) pr << pc.recall[i] << "," << pc.precision[i] << "\n";
         pr << "\n\n";
-        const std::string dash = r.kind == "indicator" ? " dt 2" : "";
+        const std::string dash = r.kind == RowKind::indicator ? " dt 2" : "";
         roc_plot << (k ? ", \\\n     " : "") << "\"roc.dat\" index " << k << " using 1:2 with lines lw 2" << dash
                  << " title \"" << cr::gnuplot_escape(r.model) << " (AUROC " << std::fixed;
         roc_plot.precision(3);
@@ -151,7 +151,7 @@ inline void plot_saliency(cr::plot_session& plots, const std::string& model, con
     plots.render(name, cr::heat_map_script(name,
                                            model + ": d logit / d input (standardised features), window ending " + date +
                                                "; row " + std::to_string(window - 1) + " = that day",
-                                           name + ".dat", window, 16, features, "day in window (0 = oldest)"));
+                                           name + ".dat", window, cd::market_feature_count, features, "day in window (0 = oldest)"));
 }
 
 }  // namespace canary_risk

@@ -257,7 +257,7 @@ Options model_options(const StudyOptions& o, std::uint64_t seed, const std::file
 /// Logistic regression fitted to convergence (Newton/IRLS) on the last day's 16 features, classes
 /// balanced by weights as the networks' pos_weight does, its L2 chosen by validation log-loss.
 Row run_logistic_irls(const Prepared& p, const Options& o, std::ostream& log) {
-    const std::size_t f = 16, t = o.window;
+    const std::size_t f = cd::market_feature_count, t = o.window;
     auto last_day = [&](const Span& s) {
         std::vector<double> x(s.days.size() * f);
         for (std::size_t i = 0; i < s.days.size(); ++i)
@@ -685,7 +685,7 @@ int run_study(const StudyOptions& o, const canary::dist::Communicator& comm) {
             Row row = name == "logistic" ? run_logistic_irls(prepared[job.fold], mo, job_log)
                       : name == "mlp"    ? run_mlp_grid(prepared[job.fold], mo, job_log)
                                          : registry.at(name)(prepared[job.fold], mo, job_log);
-            if (row.kind == "skipped") r.skipped = row.note;
+            if (row.kind == RowKind::skipped) r.skipped = row.note;
             r.validation = std::move(row.validation_scores);
             r.test = std::move(row.test_scores);
         } catch (const canary::error& e) {
