@@ -347,8 +347,7 @@ const Evaluated* best_by_validation(const std::vector<Evaluated>& evaluated, con
 }
 
 /// Report: tables, per-day predictions, interpretability, configuration and plots in --out.
-void report(const std::vector<Evaluated>& evaluated, const Prepared& p, const Options& o, const Evaluation& ev,
-            std::ostream& log) {
+void report(const std::vector<Evaluated>& evaluated, const Prepared& p, const Options& o, const Evaluation& ev) {
     const std::filesystem::path out(o.out);
     const cr::threshold_rule rule = ev.rule;
     const cr::signal_evaluation_options& eo = ev.options;
@@ -508,7 +507,7 @@ int compare(Options o) {
     const Prepared p = prepare(o, log);
     Evaluation ev;
     const std::vector<Evaluated> evaluated = evaluate_rows(train_rows(p, o, log), p, o, ev, log);
-    report(evaluated, p, o, ev, log);
+    report(evaluated, p, o, ev);
     return 0;
 }
 
