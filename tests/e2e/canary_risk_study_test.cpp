@@ -3,6 +3,8 @@
 // columns, crises.csv, one row per signal and episode), the honesty rows, that graph models are
 // skipped with a message on one instrument, and that a bad crises file is one clear error.
 #include <gtest/gtest.h>
+
+#include "../support/program_run.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,30 +21,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path program() {
-    if (const char* env = std::getenv("CANARY_RISK")) return env;
-    return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "tools" / "canary-risk";
+using canary_test::slurp;
+using ProgramRun = canary_test::ProgramRun;
+inline ProgramRun run(const std::string& arguments, const fs::path& scratch) {
+    return canary_test::run_canary_risk(arguments, scratch);
 }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct ProgramRun {
-    int code = -1;
-    std::string out, err;
-};
-
-ProgramRun run(const std::string& arguments, const fs::path& scratch) {
-    const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-    const std::string command = "cd '" CANARY_DATA_DIR "/..' && '" + program().string() + "' " + arguments + " >'" +
-                                out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+inline fs::path program() { return canary_test::canary_risk_program(); }
 
 std::vector<std::map<std::string, std::string>> read_csv(const fs::path& p) {
     std::ifstream in(p);

@@ -2,6 +2,8 @@
 // yes/no target that needs --bad) and on the embedded German Credit data with few epochs, checks
 // the output files, their columns and value ranges, and that bad input gives one clear error line.
 #include <gtest/gtest.h>
+
+#include "../support/program_run.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,30 +23,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path program() {
-    if (const char* env = std::getenv("CANARY_RISK")) return env;
-    return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "tools" / "canary-risk";
+using canary_test::slurp;
+using ProgramRun = canary_test::ProgramRun;
+inline ProgramRun run(const std::string& arguments, const fs::path& scratch) {
+    return canary_test::run_canary_risk(arguments, scratch);
 }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct Run {
-    int code = -1;
-    std::string out, err;
-};
-
-Run run(const std::string& arguments, const fs::path& scratch) {
-    const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-    const std::string command = "cd '" + std::string(CANARY_DATA_DIR) + "/..' && '" + program().string() + "' " + arguments +
-                                " >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+inline fs::path program() { return canary_test::canary_risk_program(); }
 
 /// A CSV file as header -> column of fields.
 std::map<std::string, std::vector<std::string>> read_csv(const fs::path& p, std::vector<std::string>* header = nullptr) {
