@@ -57,8 +57,14 @@ TEST(Soak, TenThousandStepsKeepResidentMemoryFlat) {
     RecordProperty("resident_kib_after", static_cast<int>(after));
     EXPECT_EQ(steps, 10000);
     EXPECT_GT(checksum, 0.0);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // Sanitizers hold freed memory in quarantine, so resident memory grows by design; there the
+    // leak check at exit (LeakSanitizer) is the test instead.
+    std::printf("[ soak ] resident-memory check skipped under a sanitizer\n");
+#else
     // Flat: allocator noise is a few hundred KiB at most; a per-step leak of 100 bytes is ~1 MB.
     EXPECT_LT(after - before, 1024) << "resident memory grew by " << (after - before) << " KiB";
+#endif
 }
 
 }  // namespace
