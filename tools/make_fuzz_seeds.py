@@ -13,10 +13,10 @@ import struct
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fuzz", "corpus")
 
 
-def write(harness, name, data):
+def write(harness, name, data, prefix="seed-"):
     folder = os.path.join(ROOT, harness)
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "seed-" + name), "wb") as f:
+    with open(os.path.join(folder, prefix + name), "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
@@ -61,3 +61,27 @@ write("safetensors_fuzz", "mixed", safetensors(
     [("a", "I64", [2], struct.pack("<2q", -1, 7)), ("b", "F16", [2], b"\x00\x3c\x00\xc0"),
      ("c", "BF16", [1], b"\x80\x3f"), ("d", "BOOL", [3], b"\x00\x01\x01"), ("e", "U8", [], b"\x09"),
      ("f", "I8", [0], b""), ("g", "F64", [1, 1], struct.pack("<d", 2.5))], {"k": "v"}))
+
+# Regression inputs: the defects of issue 17 (each one escaped as a non-canary exception, produced a
+# multi-megabyte message or was misread before the fix).
+def regression(harness, name, data):
+    write(harness, name, data, prefix="regression-issue17-")
+
+
+def raw_header(text):
+    text = text.encode()
+    return struct.pack("<Q", len(text)) + text
+
+
+for harness in ("safetensors_fuzz", "state_dict_fuzz"):
+    regression(harness, "1e400-value", raw_header('{"a":1e400}'))
+    regression(harness, "1e400-shape", raw_header('{"w":{"dtype":"F32","shape":[1e400],"data_offsets":[0,4]}}') + b"\0" * 4)
+regression("safetensors_fuzz", "long-dtype", raw_header('{"w":{"dtype":"' + "X" * 4000 + '","shape":[1],"data_offsets":[0,4]}}') + b"\0" * 4)
+regression("sectors_csv_fuzz", "quoted-comma", 'instrument,sector\n"A,Inc",materials\n')
+regression("sectors_csv_fuzz", "bom", "\ufeffinstrument,sector\nKO,staples\n")
+regression("sectors_csv_fuzz", "nul-in-name", "instrument,sector\nK\0O,staples\n")
+regression("sectors_csv_fuzz", "bare-cr", "instrument,sector\rKO,staples\r")
+regression("csv_reader_fuzz", "bare-cr", "\x00a,b\r1,2\r")
+regression("csv_reader_fuzz", "unclosed-quote", '\x00a,"b\n1,2\n')
+regression("price_csv_fuzz", "quoted-comma-header", "\x00" + 'date,"A,Inc",B\n2000-01-03,1,2\n2000-01-04,1.5,2.5\n')
+regression("price_csv_fuzz", "1e400", "\x00" + "date,A\n2000-01-03,1e400\n2000-01-04,1\n")
