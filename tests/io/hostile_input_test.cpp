@@ -75,6 +75,14 @@ TEST(HostileSafetensors, DeepNestingIsRefusedWithoutCrashing) {
     EXPECT_FALSE(message.empty());
 }
 
+TEST(QuoteForMessage, CutsAtACharacterBoundaryAndHidesControlCharacters) {
+    // 79 ASCII bytes, then a two-byte character straddling the 80-byte limit: it is left out whole.
+    const std::string field = std::string(79, 'a') + "\xC3\xA9" + "tail";
+    EXPECT_EQ(canary::io::quote_for_message(field), "'" + std::string(79, 'a') + "...'");
+    EXPECT_EQ(canary::io::quote_for_message(std::string("a\0b\nc", 5)), "'a?b?c'");
+    EXPECT_EQ(canary::io::quote_for_message(std::string(80, 'z')), "'" + std::string(80, 'z') + "'");
+}
+
 TEST(HostileSectors, QuotedCommaStaysInsideItsField) {
     const auto sectors = canary::graph::parse_sectors("instrument,sector\n\"A,Inc\",\"materials, basic\"\n", "s.csv");
     ASSERT_EQ(sectors.size(), 1u);

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -223,6 +224,7 @@ TEST(NumericalFaults, LossThatTurnsNonFiniteRestoresTheLastGoodWeights) {
     std::ostringstream log;
     o.log = &log;
     const FitHistory h = fit_binary(model, train_set.view(), validation_set.view(), o);
+    std::printf("[ fault ] %s\n", h.numerical_fault.c_str());
     EXPECT_FALSE(h.numerical_fault.empty());
     EXPECT_NE(h.numerical_fault.find("restored"), std::string::npos) << h.numerical_fault;
     EXPECT_NE(log.str().find(h.numerical_fault), std::string::npos);
