@@ -74,6 +74,7 @@ FitOptions base_options() {
     o.learning_rate = 3e-2;
     o.weight_decay = 1e-3;
     o.seed = 42;
+    o.checkpoint_format = checkpoint_files();
     return o;
 }
 
@@ -162,6 +163,15 @@ TEST(Checkpoint, DifferentConfigurationIsRefusedNamingTheSetting) {
     } catch (const config_error& e) {
         EXPECT_NE(std::string(e.what()).find("batch_size"), std::string::npos) << e.what();
     }
+}
+
+TEST(Checkpoint, PathWithoutFormatIsAConfigError) {
+    const Data train_set = make_data(20, 1);
+    FitOptions o = base_options();
+    o.checkpoint_format = {};
+    o.checkpoint_path = scratch("unused.safetensors");
+    EXPECT_THROW((void)train(o, train_set, train_set), config_error);
+    EXPECT_FALSE(fs::exists(o.checkpoint_path));
 }
 
 TEST(Checkpoint, DamagedFileIsRefused) {

@@ -26,28 +26,9 @@
 
 #include "canary/core/error.hpp"
 #include "canary/io/safetensors.hpp"
+#include "canary/train/training_state.hpp"
 
 namespace canary {
-
-/// The state of a training run between two epochs. Plain data: fit_binary fills it and reads it.
-template <class T>
-struct training_checkpoint {
-    /// The settings that must match for a resumed run to be the same run (batch size, learning
-    /// rate, seed, data sizes, ...), as exact text (floating point in hexadecimal).
-    std::map<std::string, std::string> configuration;
-    int next_epoch = 0;       ///< the first epoch the resumed run executes (0-based)
-    long step = 0;            ///< optimizer steps taken so far
-    int since_best = 0;       ///< epochs without validation improvement
-    int best_epoch = -1;
-    double best_validation_loss = std::numeric_limits<double>::infinity();
-    bool finished = false;    ///< early stopping fired: resuming only restores the best weights
-    std::vector<double> train_loss, validation_loss;
-    std::vector<T> parameters, best_parameters;
-    std::vector<T> exp_avg, exp_avg_sq;  ///< Adam's moments (empty before the first step)
-    long optimizer_steps = 0;
-    std::array<std::uint64_t, 4> tape_rng{}, shuffle_rng{};
-    std::vector<std::int64_t> order;     ///< the shuffle permutation as it stands after next_epoch - 1
-};
 
 namespace detail {
 
@@ -178,6 +159,11 @@ training_checkpoint<T> load_checkpoint(const std::filesystem::path& path) {
         state.validation_loss.size() != state.train_loss.size())
         throw io_error(name, "checkpoint is inconsistent: its tensors' sizes do not agree with each other");
     return state;
+}
+
+/// The safetensors checkpoint format above, for FitOptions::checkpoint_format.
+inline checkpoint_codec checkpoint_files() {
+    return {&save_checkpoint<float>, &load_checkpoint<float>, &save_checkpoint<double>, &load_checkpoint<double>};
 }
 
 }  // namespace canary

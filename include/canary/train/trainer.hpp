@@ -18,11 +18,12 @@
 #include <numeric>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "canary/autodiff/tape.hpp"
 #include "canary/core/rng.hpp"
-#include "canary/train/checkpoint.hpp"
+#include "canary/train/training_state.hpp"
 #include "canary/train/guards.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
@@ -53,13 +54,16 @@ struct FitOptions {
     std::ostream* log = nullptr;    ///< progress lines when set
     std::string name = "model";
     /// When set, the whole training state is saved there (atomically) every checkpoint_every
-    /// epochs and after the last epoch. Host (CPU) models only.
+    /// epochs and after the last epoch. Host (CPU) models only. Needs checkpoint_format.
     std::filesystem::path checkpoint_path;
     int checkpoint_every = 1;
     /// When set, training continues from this checkpoint; the result is bitwise that of the
     /// uninterrupted run with the same options (max_epochs may differ; anything else that shapes
-    /// the numbers must match, or a config_error names it).
+    /// the numbers must match, or a config_error names it). Needs checkpoint_format.
     std::filesystem::path resume_from;
+    /// The file format of checkpoints: canary::checkpoint_files() from
+    /// <canary/train/checkpoint.hpp> (kept out of this header, which needs no JSON library).
+    checkpoint_codec checkpoint_format;
 };
 
 struct FitHistory {
@@ -206,8 +210,21 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
     if (train.n == 0) throw config_error("fit_binary: empty training set");
     if (o.batch_size <= 0) throw config_error("fit_binary: batch size must be positive");
     if (o.checkpoint_every <= 0) throw config_error("fit_binary: checkpoint_every must be positive");
-    if (is_device_backend_v<B> && (!o.checkpoint_path.empty() || !o.resume_from.empty()))
-        throw config_error("fit_binary: checkpoints are implemented for host (CPU) models only");
+    auto* const save_file = [&o] {
+        if constexpr (std::is_same_v<T, float>) return o.checkpoint_format.save_float;
+        else return o.checkpoint_format.save_double;
+    }();
+    auto* const load_file = [&o] {
+        if constexpr (std::is_same_v<T, float>) return o.checkpoint_format.load_float;
+        else return o.checkpoint_format.load_double;
+    }();
+    if (!o.checkpoint_path.empty() || !o.resume_from.empty()) {
+        if (is_device_backend_v<B>)
+            throw config_error("fit_binary: checkpoints are implemented for host (CPU) models only");
+        if (save_file == nullptr || load_file == nullptr)
+            throw config_error("fit_binary: checkpoint_path or resume_from is set but checkpoint_format is not; set it "
+                               "to canary::checkpoint_files() from <canary/train/checkpoint.hpp>");
+    }
     detail::check_finite_dataset(train, o.name + " training set");
     if (validation.n) detail::check_finite_dataset(validation, o.name + " validation set");
     const auto start_time = std::chrono::steady_clock::now();
@@ -236,7 +253,7 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
 
     if constexpr (!is_device_backend_v<B>) {
         if (!o.resume_from.empty()) {
-            training_checkpoint<T> c = load_checkpoint<T>(o.resume_from);
+            training_checkpoint<T> c = load_file(o.resume_from);
             for (const auto& [key, value] : configuration) {
                 const auto found = c.configuration.find(key);
                 const std::string saved = found == c.configuration.end() ? "(absent)" : found->second;
@@ -293,7 +310,7 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
             c.tape_rng = tape.rng().state();
             c.shuffle_rng = shuffle.state();
             c.order.assign(order.begin(), order.end());
-            save_checkpoint(o.checkpoint_path, c);
+            save_file(o.checkpoint_path, c);
         } else {
             (void)next_epoch;
         }
