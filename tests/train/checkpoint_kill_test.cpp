@@ -40,7 +40,7 @@ TEST(CheckpointKill, LastCheckpointAlwaysLoadsAfterSigkill) {
     canary::save_checkpoint(file, numbered(0));
 
     canary::Rng delays(2024);
-    constexpr int kills = 40;
+    constexpr int kills = 100;
     long last_seen = 0;
     int survived = 0, killed_mid_save = 0;
     for (int round = 0; round < kills; ++round) {
