@@ -24,15 +24,16 @@ long resident_kib() {
     return resident * (::sysconf(_SC_PAGESIZE) / 1024);
 }
 
-using Net = Sequential<Dense<8, 16>, ReLU, Dropout, Dense<16, 1>>;
+// A window model like canary-risk's: 5 days of 4 features -> LSTM -> last step -> dropout -> logit.
+using Net = Sequential<LSTM<4, 8>, LastStep, Dropout, Dense<8, 1>>;
 
 TEST(Soak, TenThousandStepsKeepResidentMemoryFlat) {
     if (std::getenv("CANARY_SKIP_SOAK")) GTEST_SKIP() << "CANARY_SKIP_SOAK is set";
     Rng r(9);
-    std::vector<float> x(64 * 8), y(64);
+    std::vector<float> x(64 * 20), y(64);
     for (auto& v : x) v = static_cast<float>(r.uniform(-1, 1));
-    for (std::size_t i = 0; i < y.size(); ++i) y[i] = x[i * 8] + x[i * 8 + 3] > 0 ? 1.0f : 0.0f;
-    const BinaryDataset<float> data{x.data(), y.data(), Shape{8}, 64};
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = x[i * 20 + 16] + x[i * 20 + 3] > 0 ? 1.0f : 0.0f;
+    const BinaryDataset<float> data{x.data(), y.data(), Shape{5, 4}, 64};
 
     FitOptions o;
     o.max_epochs = 5;
@@ -44,7 +45,7 @@ TEST(Soak, TenThousandStepsKeepResidentMemoryFlat) {
     for (int round = 0; round < fits; ++round) {
         if (round == fits / 10) before = resident_kib();  // after warm-up: arenas and caches sized
         Model<Net> model(static_cast<std::uint64_t>(round));
-        model.get<2>().p = 0.1;
+        model.get<2>().p = 0.1;  // the Dropout
         o.seed = static_cast<std::uint64_t>(round);
         const FitHistory h = fit_binary(model, data, data, o);
         steps += static_cast<long>(h.train_loss.size()) * 8;
