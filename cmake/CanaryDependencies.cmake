@@ -38,3 +38,21 @@ else()
   set(CANARY_ONEDNN_FOUND FALSE)
   message(STATUS "canary: oneDNN not used (apt-get install libdnnl-dev; CANARY_WITH_ONEDNN=ON): no canary::onednn target")
 endif()
+
+# Optional: MPI (Debian libopenmpi-dev + openmpi-bin) for canary::mpi: data-parallel training and
+# the job scheduler of canary/dist/ across processes. Without it those headers fall back to one
+# process and everything else builds as before.
+option(CANARY_WITH_MPI "Define canary::mpi when an MPI C library is found" ON)
+if(CANARY_WITH_MPI)
+  # The project's language is C++: the C API through the CXX component, without the deprecated
+  # C++ bindings (libmpi_cxx).
+  set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "canary uses the MPI C API only")
+  find_package(MPI COMPONENTS CXX QUIET)
+endif()
+if(CANARY_WITH_MPI AND MPI_CXX_FOUND)
+  message(STATUS "canary: MPI found (${MPIEXEC_EXECUTABLE}): target canary::mpi, tests labelled mpi")
+elseif(CANARY_WITH_MPI)
+  message(STATUS "canary: MPI not found (apt-get install libopenmpi-dev openmpi-bin): no canary::mpi target")
+else()
+  message(STATUS "canary: MPI off (CANARY_WITH_MPI=OFF): no canary::mpi target")
+endif()

@@ -38,27 +38,16 @@
 #include "canary/risk/interpretability.hpp"
 #include "canary/risk/plots.hpp"
 #include "canary/risk/report.hpp"
+#include "credit.hpp"
 #include "models.hpp"
 #include "plots.hpp"
+#include "study.hpp"
 
 namespace cd = canary::data;
 namespace cr = canary::risk;
 using namespace canary_risk;
 
 namespace {
-
-Span gather(const xt::xtensor<double, 2>& scaled, const xt::xtensor<int, 1>& labels, const std::vector<std::size_t>& days,
-            std::size_t window) {
-    Span s;
-    s.days = days;
-    const auto w = cd::gather_windows<float>(scaled, days, window);
-    s.x.assign(w.begin(), w.end());
-    for (std::size_t d : days) {
-        s.y.push_back(static_cast<float>(labels(d)));
-        s.labels.push_back(labels(d));
-    }
-    return s;
-}
 
 Prepared prepare(const Options& o, std::ostream& log) {
     Prepared p;
@@ -221,6 +210,10 @@ bool all_finite(const std::vector<double>& v) {
 /// with a message (window longer than the history before the validation span).
 std::vector<Row> indicator_rows(const Prepared& p, const Options& o, std::ostream& log) {
     std::vector<Row> rows;
+    if (p.panel.instrument_count() < 2) {
+        log << "  classical indicators skipped: they need at least 2 instruments\n";
+        return rows;
+    }
     for (auto& series : cr::classical_indicators(p.panel, o.indicator_window)) {
         Row r;
         r.model = series.name;
@@ -255,6 +248,10 @@ int compare(Options o) {
     std::vector<Row> rows;
     const auto registry = model_registry();
     for (const auto& m : o.models) {
+        if (m.rfind("srr_", 0) == 0 && p.panel.instrument_count() < 2) {
+            log << "  [" << m << "] skipped: a graph model needs at least 2 instruments\n";
+            continue;
+        }
         Row r = registry.at(m)(p, o, log);
         if (r.kind == "skipped") log << "  [" << m << "] skipped: " << r.note << "\n";  // e.g. an optional library
         else rows.push_back(std::move(r));
@@ -489,9 +486,12 @@ std::string find_config_argument(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const canary::dist::Environment mpi(argc, argv);  // MPI_Init under mpirun (when built with MPI); else nothing
     CLI::App app{"canary-risk: systemic-risk early warning from daily prices"};
     app.require_subcommand(1);
     Options o;
+    canary_risk::StudyOptions study_options;
+    CLI::App* study = canary_risk::add_study_command(app, study_options);
     std::string config;
     auto* cmp = app.add_subcommand("compare", "train and compare early-warning models on one price panel");
     cmp->add_option("--config", config, "config.json of an earlier run: repeat it (options given here override)");
@@ -517,6 +517,7 @@ int main(int argc, char** argv) {
     cmp->add_option("--graph-window", o.graph_window, "graph models: trailing days of the Spearman correlation graphs");
     cmp->add_option("--graph-threshold", o.graph_threshold, "graph models: edge when |rho| >= this");
     cmp->add_option("--graph-steps", o.graph_steps, "srr_temporal_gnn: graphs per sample (K)");
+    const canary_risk::CreditCommand credit = canary_risk::add_credit_command(app);
     try {
         const std::string path = find_config_argument(argc, argv);
         if (!path.empty()) load_config(path, o);
@@ -533,6 +534,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     try {
+        if (study->parsed()) return canary_risk::run_study(study_options, mpi.world());
+        if (credit.command->parsed()) return credit.run();
         return compare(o);
     } catch (const std::exception& e) {
         std::cerr << "canary-risk: " << e.what() << "\n";

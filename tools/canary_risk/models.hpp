@@ -25,7 +25,7 @@ namespace cr = canary::risk;
 
 struct Options {
     std::string data = "data/rmetrics_spisector_daily_1999_2008.csv";
-    std::string index_column = "SPI";
+    std::string index_column;  ///< empty: the equal-weight index of every column (one column: itself)
     std::size_t horizon = 20;
     double drawdown = 0.10;
     std::size_t window = 30;
@@ -59,6 +59,20 @@ struct Span {
     std::vector<std::size_t> days;
     std::vector<int> labels;
 };
+
+/// The samples of one span: windows of the scaled features ending on `days`, and their labels.
+inline Span gather(const xt::xtensor<double, 2>& scaled, const xt::xtensor<int, 1>& labels,
+                   const std::vector<std::size_t>& days, std::size_t window) {
+    Span s;
+    s.days = days;
+    const auto w = cd::gather_windows<float>(scaled, days, window);
+    s.x.assign(w.begin(), w.end());
+    for (std::size_t d : days) {
+        s.y.push_back(static_cast<float>(labels(d)));
+        s.labels.push_back(labels(d));
+    }
+    return s;
+}
 
 struct Prepared {
     cd::price_panel panel;

@@ -239,20 +239,38 @@ inline node_feature_panel node_features(const price_panel& panel, const node_fea
 // ---------------------------------------------------------------------------------------------
 // Market-level aggregates
 
-/// requires: every price finite and positive (else canary::numeric_error naming instrument and date).
-/// ensures: out[0] = 1; out[t] = out[t-1] * (1 + mean_i (p_{i,t} / p_{i,t-1} - 1)): a portfolio
-///          rebalanced daily to equal weights, so every instrument counts the same whatever its level.
+/// requires: every price finite and positive, or NaN before the instrument lists (else
+///           canary::numeric_error naming instrument and date).
+/// ensures: out[0] = 1; out[t] = out[t-1] * (1 + mean_i (p_{i,t} / p_{i,t-1} - 1)) over the
+///          instruments priced on both days: a portfolio rebalanced daily to equal weights, so every
+///          instrument counts the same whatever its level, and one that lists later joins the day
+///          after its first price. A day with no such instrument carries the index flat.
 inline xt::xtensor<double, 1> equal_weight_index(const price_panel& panel) {
     detail::require_shape(panel, 1, "equal_weight_index");
-    detail::require_finite_positive(panel, "equal_weight_index");
     const std::size_t days = panel.days(), n = panel.instrument_count();
+    std::vector<bool> listed(n, false);
+    for (std::size_t t = 0; t < days; ++t)
+        for (std::size_t j = 0; j < n; ++j) {
+            const double p = panel.prices(t, j);
+            if (std::isnan(p) && !listed[j]) continue;  // not yet listed
+            listed[j] = true;
+            if (!(std::isfinite(p) && p > 0.0))
+                throw numeric_error(std::string("equal_weight_index: price of '") + panel.instruments[j] + "' on " +
+                                    panel.dates[t] + " is " + std::to_string(p) + ", need a finite positive price");
+        }
     xt::xtensor<double, 1> out = xt::xtensor<double, 1>::from_shape({days});
     if (days == 0) return out;
     out(0) = 1.0;
     for (std::size_t t = 1; t < days; ++t) {
         double mean_return = 0.0;
-        for (std::size_t i = 0; i < n; ++i) mean_return += panel.prices(t, i) / panel.prices(t - 1, i) - 1.0;
-        out(t) = out(t - 1) * (1.0 + mean_return / static_cast<double>(n));
+        std::size_t priced = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double now = panel.prices(t, i), before = panel.prices(t - 1, i);
+            if (std::isnan(now) || std::isnan(before)) continue;
+            mean_return += now / before - 1.0;
+            ++priced;
+        }
+        out(t) = priced == 0 ? out(t - 1) : out(t - 1) * (1.0 + mean_return / static_cast<double>(priced));
     }
     return out;
 }
@@ -264,14 +282,20 @@ inline xt::xtensor<double, 1> cross_sectional_dispersion(const price_panel& pane
     detail::require_shape(panel, 2, "cross_sectional_dispersion");
     const std::size_t days = panel.days(), n = panel.instrument_count();
     xt::xtensor<double, 1> out = xt::xtensor<double, 1>::from_shape({days});
-    std::vector<double> r(n);
+    std::vector<double> r;
+    r.reserve(n);
     for (std::size_t t = 0; t < days; ++t) {
         if (t == 0) {
             out(t) = detail::nan;
             continue;
         }
-        for (std::size_t i = 0; i < n; ++i) r[i] = std::log(panel.prices(t, i) / panel.prices(t - 1, i));
-        out(t) = detail::std_of(r, 1);
+        // Instruments not yet listed (NaN) sit out; fewer than two priced ones leave the day NaN.
+        r.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = std::log(panel.prices(t, i) / panel.prices(t - 1, i));
+            if (!std::isnan(x)) r.push_back(x);
+        }
+        out(t) = r.size() < 2 ? detail::nan : detail::std_of(r, 1);
     }
     return out;
 }
@@ -279,8 +303,8 @@ inline xt::xtensor<double, 1> cross_sectional_dispersion(const price_panel& pane
 /// requires: at least 2 instruments; window >= 2.
 /// ensures: out[t] = mean over pairs i < j of the Pearson correlation of the log returns
 ///          r_{t-window+1..t} of i and j, for t >= window; NaN before. A pair in which either
-///          series is constant over the window has no correlation and is left out of the mean;
-///          if no pair is defined (or a return is NaN) the day is NaN. Rising average
+///          series is constant over the window, or not priced over all of it (not yet listed), is
+///          left out of the mean; if no pair is defined the day is NaN. Rising average
 ///          correlation is the classic sign of a market losing its diversification.
 inline xt::xtensor<double, 1> average_pairwise_correlation(const price_panel& panel, std::size_t window) {
     detail::require_shape(panel, 2, "average_pairwise_correlation");
@@ -310,10 +334,9 @@ inline xt::xtensor<double, 1> average_pairwise_correlation(const price_panel& pa
         std::size_t pairs = 0;
         for (std::size_t i = 0; i < n; ++i)
             for (std::size_t j = i + 1; j < n; ++j) {
-                if (!(norm[i] > 0.0) || !(norm[j] > 0.0)) {
-                    if (std::isnan(norm[i]) || std::isnan(norm[j])) sum = detail::nan;
-                    continue;
-                }
+                // A constant series has no correlation; one not listed over the whole window
+                // (NaN returns) sits the day out.
+                if (!(norm[i] > 0.0) || !(norm[j] > 0.0)) continue;
                 double cross = 0.0;
                 for (std::size_t s = 0; s < window; ++s) cross += centred[i][s] * centred[j][s];
                 sum += cross / (norm[i] * norm[j]);

@@ -30,31 +30,50 @@ struct market_feature_panel {
     std::size_t first_valid_day = 0;
 };
 
-/// requires: a validated panel with at least 2 instruments; `reference` names a column or is
-///           empty for the equal-weight index.
-inline market_feature_panel market_features(const price_panel& panel, std::string_view reference = {}) {
-    const std::size_t days = panel.days(), n = panel.instrument_count();
-    const node_feature_panel nodes = node_features(panel);
-    const auto ref = market_reference(panel, reference);
-    const auto ew = equal_weight_index(panel);
-    const auto dispersion = cross_sectional_dispersion(panel);
-    const auto corr20 = average_pairwise_correlation(panel, 20);
-    const auto corr60 = average_pairwise_correlation(panel, 60);
+/// The 16 market features of every day from the constituents' prices and a reference series
+/// (the market whose drawdown is labelled), reading only days <= t for day t.
+/// requires: constituents has at least 1 instrument; reference.size() == constituents.days().
+///           Constituents may be NaN before they list (load_options::late_listing): every
+///           cross-sectional aggregate is taken over the instruments defined on that day.
+/// ensures:  features 0-6 from the reference; 7-9 (dispersion, average correlation 20/60) need two
+///           instruments and are 0 (constant, and so carry no signal) when fewer are priced;
+///           10-14 average the constituents' node features; 15 is the equal-weight index's return.
+inline market_feature_panel market_features(const price_panel& constituents, const xt::xtensor<double, 1>& reference) {
+    const std::size_t days = constituents.days(), n = constituents.instrument_count();
+    if (n == 0) throw shape_error("market_features: no constituent instrument");
+    if (reference.size() != days)
+        throw shape_error("market_features: reference has " + std::to_string(reference.size()) + " days, panel " +
+                          std::to_string(days));
+    const node_feature_panel nodes = node_features(constituents);
+    const auto& ref = reference;
+    const auto ew = equal_weight_index(constituents);
+    const bool cross = n >= 2;
+    const auto dispersion = cross ? cross_sectional_dispersion(constituents) : xt::xtensor<double, 1>();
+    const auto corr20 = cross ? average_pairwise_correlation(constituents, 20) : xt::xtensor<double, 1>();
+    const auto corr60 = cross ? average_pairwise_correlation(constituents, 60) : xt::xtensor<double, 1>();
     const auto ref_features = std::array<xt::xtensor<double, 1>, 7>{
         log_returns(ref),           rolling_volatility(ref, 20), rolling_volatility(ref, 60), rolling_drawdown(ref, 20),
         rolling_drawdown(ref, 60),  momentum(ref, 10),           momentum(ref, 30)};
     const auto ew_returns = log_returns(ew);
+    auto or_zero = [](double v) { return std::isnan(v) ? 0.0 : v; };
 
     market_feature_panel out;
     out.values = xt::xtensor<double, 2>::from_shape({days, market_feature_count});
     std::size_t first = std::max<std::size_t>(nodes.first_valid_day, 60);
     for (std::size_t t = 0; t < days; ++t) {
         for (std::size_t k = 0; k < 7; ++k) out.values(t, k) = ref_features[k](t);
-        out.values(t, 7) = dispersion(t);
-        out.values(t, 8) = corr20(t);
-        out.values(t, 9) = corr60(t);
+        // Fewer than two priced instruments: no cross-section, a constant 0 (not NaN, which would
+        // make the day unusable for a market that simply has one instrument).
+        out.values(t, 7) = cross && t >= 1 ? or_zero(dispersion(t)) : (t >= 1 ? 0.0 : detail::nan);
+        out.values(t, 8) = cross && t >= 20 ? or_zero(corr20(t)) : (t >= 20 ? 0.0 : detail::nan);
+        out.values(t, 9) = cross && t >= 60 ? or_zero(corr60(t)) : (t >= 60 ? 0.0 : detail::nan);
         double breadth = 0, vol = 0, dd = 0, mom = 0, m30 = 0, m30sq = 0;
+        std::size_t defined = 0;
         for (std::size_t i = 0; i < n; ++i) {
+            bool all = true;
+            for (std::size_t k = 0; k < node_feature_count; ++k) all = all && !std::isnan(nodes.values(t, i, k));
+            if (!all) continue;  // warming up or not yet listed
+            ++defined;
             breadth += nodes.values(t, i, 4) <= -0.10 ? 1.0 : 0.0;
             vol += nodes.values(t, i, 1);
             dd += nodes.values(t, i, 3);
@@ -62,13 +81,13 @@ inline market_feature_panel market_features(const price_panel& panel, std::strin
             m30 += nodes.values(t, i, 6);
             m30sq += nodes.values(t, i, 6) * nodes.values(t, i, 6);
         }
-        const double inv = 1.0 / static_cast<double>(n);
-        const bool warm = std::isnan(nodes.values(t, 0, 4));
-        out.values(t, 10) = warm ? std::nan("") : breadth * inv;
+        const double inv = defined == 0 ? detail::nan : 1.0 / static_cast<double>(defined);
+        out.values(t, 10) = breadth * inv;
         out.values(t, 11) = vol * inv;
         out.values(t, 12) = dd * inv;
         out.values(t, 13) = mom * inv;
         out.values(t, 14) = std::sqrt(std::max(0.0, m30sq * inv - (m30 * inv) * (m30 * inv)));
+        if (defined == 0) out.values(t, 14) = detail::nan;
         out.values(t, 15) = ew_returns(t);
     }
     // The first day on which all 16 are finite (later NaNs would come from the data itself).
@@ -79,6 +98,13 @@ inline market_feature_panel market_features(const price_panel& panel, std::strin
     }
     out.first_valid_day = first;
     return out;
+}
+
+/// requires: a validated panel; `reference` names a column or is empty for the equal-weight index.
+/// ensures: market_features(panel, market_reference(panel, reference)): every column, the
+///          reference included, is a constituent (the SPISECTOR convention of canary-risk compare).
+inline market_feature_panel market_features(const price_panel& panel, std::string_view reference = {}) {
+    return market_features(panel, market_reference(panel, reference));
 }
 
 }  // namespace canary::data

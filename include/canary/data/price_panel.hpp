@@ -28,6 +28,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "canary/core/error.hpp"
+#include "canary/io/csv.hpp"
 
 namespace canary::data {
 
@@ -57,6 +58,11 @@ struct load_options {
     /// Fewest data rows the file must have (checked before and after the missing policy).
     /// The default of 2 is the least that gives one return; must be at least 1.
     std::size_t min_rows = 2;
+    /// With forward_fill: an instrument whose first rows are empty has simply not listed yet. It is
+    /// kept, NaN before its first price ("not yet listed", not missing), and listed in
+    /// load_report::late_listed. Off by default because a panel with NaN needs NaN-aware consumers
+    /// (market_features, equal_weight_index are; node_features propagates NaN).
+    bool late_listing = false;
 };
 
 /// An instrument removed by the missing policy, and why (human-readable).
@@ -72,6 +78,12 @@ struct filled_instrument {
     std::size_t longest_gap = 0;  ///< longest run of consecutive filled days
 };
 
+/// An instrument that entered the panel after its first day (load_options::late_listing).
+struct late_listed_instrument {
+    std::string name;
+    std::string first_date;  ///< the day of its first price; NaN before
+};
+
 /// What load_prices found and did. All counts refer to the selected columns only.
 struct load_report {
     std::string source;                     ///< the file name used in messages
@@ -82,6 +94,7 @@ struct load_report {
     std::vector<filled_instrument> filled;  ///< per instrument, only those with fills
     std::vector<dropped_instrument> dropped_instruments;
     std::vector<std::string> dropped_days;  ///< dates removed by missing_policy::drop_day
+    std::vector<late_listed_instrument> late_listed;  ///< instruments that list after the first day
 
     /// A few lines suitable for printing to a terminal.
     std::string summary() const {
@@ -94,6 +107,7 @@ struct load_report {
                 out << ' ' << f.name << " (" << f.values << ", longest gap " << f.longest_gap << ')';
         }
         for (const auto& d : dropped_instruments) out << "\n  dropped " << d.name << ": " << d.reason;
+        for (const auto& l : late_listed) out << "\n  " << l.name << " lists on " << l.first_date << " (not yet listed before)";
         if (!dropped_days.empty()) {
             out << "\n  dropped " << dropped_days.size() << " days with missing values ("
                 << dropped_days.front();
@@ -189,7 +203,15 @@ inline std::optional<double> parse_double(std::string_view s) {
     return value;
 }
 
-inline std::string quoted_column(std::string_view name) { return " (column '" + std::string(name) + "')"; }
+/// True when s is a well-formed number too large (or too small) for a double, e.g. 1e400.
+inline bool parse_out_of_range(std::string_view s) {
+    double value = 0.0;
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    return ec == std::errc::result_out_of_range && end == s.data() + s.size();
+}
+
+inline std::string quoted_column(std::string_view name) { return " (column " + io::quote_for_message(name) + ")"; }
 
 inline bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -216,33 +238,26 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
     report = load_report{};
     report.source = source_name;
 
-    // Split into lines; CRLF and a final newline are both accepted.
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    std::vector<std::string_view> lines;
-    for (std::size_t start = 0; start < text.size();) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        lines.push_back(line);
-        start = end + 1;
-    }
-    // Blank lines at the very end are harmless editor residue; one in the middle is not.
-    while (!lines.empty() && detail::is_blank(lines.back())) lines.pop_back();
-    if (lines.empty()) throw parse_error(source_name, 1, 0, "empty file, expected a header row 'date,...'");
+    // Records through the one CSV tokenizer (RFC 4180 quoting, BOM, CRLF; blank lines skipped).
+    io::csv_reader reader(text, source_name);
+    std::vector<io::csv_record> records = reader.read_all();
+    if (records.empty()) throw parse_error(source_name, 1, 0, "empty file, expected a header row 'date,...'");
+    for (auto& r : records)
+        for (auto& f : r.fields) f = std::string(detail::trim(f));
 
     // ---- header
-    const std::vector<std::string_view> header = detail::split_fields(lines[0]);
+    const std::vector<std::string>& header = records[0].fields;
     if (!detail::iequals(header[0], "date"))
-        throw parse_error(source_name, 1, 1, "first column must be named 'date', found '" + std::string(header[0]) + "'");
-    if (header.size() < 2) throw parse_error(source_name, 1, 0, "no instrument columns after 'date'");
+        throw parse_error(source_name, records[0].line, 1,
+                          "first column must be named 'date', found " + io::quote_for_message(header[0]));
+    if (header.size() < 2) throw parse_error(source_name, records[0].line, 0, "no instrument columns after 'date'");
     std::unordered_map<std::string_view, std::size_t> column_of;  // name -> 0-based field index
     for (std::size_t c = 0; c < header.size(); ++c) {
-        if (header[c].empty()) throw parse_error(source_name, 1, c + 1, "empty column name");
+        if (header[c].empty()) throw parse_error(source_name, records[0].line, c + 1, "empty column name");
         const auto [it, fresh] = column_of.emplace(header[c], c);
         if (!fresh)
-            throw parse_error(source_name, 1, c + 1,
-                              "duplicate column name '" + std::string(header[c]) + "' (first at column " +
+            throw parse_error(source_name, records[0].line, c + 1,
+                              "duplicate column name " + io::quote_for_message(header[c]) + " (first at column " +
                                   std::to_string(it->second + 1) + ")");
     }
 
@@ -271,10 +286,13 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
     std::vector<std::size_t> line_of_row;  // 1-based file line of each row, for messages
     std::vector<double> values;            // row-major (rows, n_instruments), NaN = missing
     const double missing = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i = 1; i < lines.size(); ++i) {
-        const std::size_t line_no = i + 1;
-        if (detail::is_blank(lines[i])) throw parse_error(source_name, line_no, 0, "empty line inside the data");
-        const std::vector<std::string_view> fields = detail::split_fields(lines[i]);
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        const std::size_t line_no = records[i].line;
+        const std::vector<std::string>& fields = records[i].fields;
+        // Blank lines at the end are editor residue (the tokenizer skips them); one inside the
+        // data is a hole. Price records never span lines, so a jump in line numbers is a hole.
+        if (line_no > records[i - 1].line + 1)
+            throw parse_error(source_name, records[i - 1].line + 1, 0, "empty line inside the data");
         if (fields.size() != header.size())
             throw parse_error(source_name, line_no, 0,
                               "expected " + std::to_string(header.size()) + " fields as in the header, found " +
@@ -282,7 +300,7 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
         const std::string_view date = fields[0];
         if (!detail::is_iso_date(date))
             throw parse_error(source_name, line_no, 1,
-                              "'" + std::string(date) + "' is not a date in YYYY-MM-DD form" + quoted_column(header[0]));
+                              io::quote_for_message(date) + " is not a date in YYYY-MM-DD form" + quoted_column(header[0]));
         if (!dates.empty()) {
             if (date == dates.back())
                 throw parse_error(source_name, line_no, 1,
@@ -303,12 +321,16 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
                 continue;
             }
             const std::optional<double> v = detail::parse_double(field);
-            if (!v)
+            if (!v) {
+                if (detail::parse_out_of_range(field))
+                    throw parse_error(source_name, line_no, c + 1,
+                                      io::quote_for_message(field) + " is out of the range of a double" + quoted_column(header[c]));
                 throw parse_error(source_name, line_no, c + 1,
-                                  "'" + std::string(field) + "' is not a number" + quoted_column(header[c]));
+                                  io::quote_for_message(field) + " is not a number" + quoted_column(header[c]));
+            }
             if (!std::isfinite(*v))
                 throw parse_error(source_name, line_no, c + 1,
-                                  "'" + std::string(field) + "' is not a finite price" + quoted_column(header[c]));
+                                  io::quote_for_message(field) + " is not a finite price" + quoted_column(header[c]));
             if (*v <= 0.0)
                 throw parse_error(source_name, line_no, c + 1,
                                   "price " + std::string(field) + " is not positive" + quoted_column(header[c]));
@@ -318,7 +340,7 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
     const std::size_t n_rows = dates.size();
     report.rows_read = n_rows;
     if (n_rows < options.min_rows)
-        throw parse_error(source_name, lines.size(), 0,
+        throw parse_error(source_name, records.back().line, 0,
                           "only " + std::to_string(n_rows) + " data rows, at least " +
                               std::to_string(options.min_rows) + " required");
 
@@ -366,9 +388,13 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
         case missing_policy::forward_fill:
             for (std::size_t k = 0; k < n_instruments; ++k) {
                 const std::string name(header[selected[k]]);
-                if (std::isnan(at(0, k))) {
-                    std::size_t first = 0;
-                    while (std::isnan(at(first, k))) ++first;
+                std::size_t listed = 0;
+                while (std::isnan(at(listed, k))) ++listed;
+                if (listed != 0 && options.late_listing) {
+                    report.late_listed.push_back({name, dates[listed]});
+                    report.missing_values -= listed;  // not yet listed is not missing
+                } else if (listed != 0) {
+                    const std::size_t first = listed;
                     keep_instrument[k] = false;
                     report.dropped_instruments.push_back(
                         {name, "missing at the start (first value on " + dates[first] + "), nothing to carry forward"});
@@ -376,7 +402,7 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
                 }
                 // Check every gap before filling anything, so a dropped column leaves no fills behind.
                 std::size_t longest = 0, count = 0;
-                for (std::size_t row = 0; row < n_rows;) {
+                for (std::size_t row = listed; row < n_rows;) {
                     if (!std::isnan(at(row, k))) {
                         ++row;
                         continue;
@@ -394,7 +420,7 @@ inline price_panel load_prices_from_string(std::string_view text, const std::str
                     longest = std::max(longest, gap);
                 }
                 if (!keep_instrument[k] || count == 0) continue;
-                for (std::size_t row = 1; row < n_rows; ++row)
+                for (std::size_t row = listed + 1; row < n_rows; ++row)
                     if (std::isnan(at(row, k))) at(row, k) = at(row - 1, k);
                 report.filled_values += count;
                 report.filled.push_back({name, count, longest});
@@ -451,6 +477,108 @@ inline price_panel load_prices(const std::filesystem::path& file, const load_opt
 inline price_panel load_prices(const std::filesystem::path& file, const load_options& options = {}) {
     load_report report;
     return load_prices(file, options, report);
+}
+
+/// Joins panels on the dates they all share (an inner join: a day missing from one file is left
+/// out, and counted, rather than invented). Instruments keep their file order, file by file.
+/// requires: at least one panel; instrument names unique across panels (else canary::config_error
+///           naming the repeated one and both sources).
+/// ensures: dates strictly ascending; prices copied, NaN (not yet listed) kept.
+inline price_panel join_on_date(const std::vector<price_panel>& panels, const std::vector<std::string>& sources,
+                                std::vector<std::size_t>& days_left_out) {
+    if (panels.empty()) throw config_error("join_on_date: no price panel to join");
+    days_left_out.assign(panels.size(), 0);
+    if (panels.size() == 1) return panels.front();
+    std::unordered_map<std::string, std::size_t> owner;
+    for (std::size_t f = 0; f < panels.size(); ++f)
+        for (const auto& name : panels[f].instruments) {
+            const auto [it, fresh] = owner.emplace(name, f);
+            if (!fresh)
+                throw config_error("instrument " + io::quote_for_message(name) + " is in both " + sources[it->second] +
+                                   " and " + sources[f] + "; rename one column");
+        }
+    // Walk all date lists at once (each is ascending): keep a date present in every panel.
+    std::vector<std::size_t> cursor(panels.size(), 0);
+    std::vector<std::vector<std::size_t>> rows(panels.size());
+    std::vector<std::string> dates;
+    const auto& first = panels.front().dates;
+    for (std::size_t r = 0; r < first.size(); ++r) {
+        const std::string& d = first[r];
+        bool everywhere = true;
+        for (std::size_t f = 1; f < panels.size(); ++f) {
+            const auto& other = panels[f].dates;
+            while (cursor[f] < other.size() && other[cursor[f]] < d) ++cursor[f];
+            everywhere = everywhere && cursor[f] < other.size() && other[cursor[f]] == d;
+        }
+        if (!everywhere) continue;
+        dates.push_back(d);
+        rows[0].push_back(r);
+        for (std::size_t f = 1; f < panels.size(); ++f) rows[f].push_back(cursor[f]);
+    }
+    if (dates.empty()) throw config_error("the price files share no date; nothing to join");
+    price_panel out;
+    out.dates = dates;
+    std::size_t columns = 0;
+    for (std::size_t f = 0; f < panels.size(); ++f) {
+        columns += panels[f].instrument_count();
+        days_left_out[f] = panels[f].days() - dates.size();
+        out.instruments.insert(out.instruments.end(), panels[f].instruments.begin(), panels[f].instruments.end());
+    }
+    out.prices = xt::xtensor<double, 2>::from_shape({dates.size(), columns});
+    std::size_t offset = 0;
+    for (std::size_t f = 0; f < panels.size(); ++f) {
+        for (std::size_t r = 0; r < dates.size(); ++r)
+            for (std::size_t j = 0; j < panels[f].instrument_count(); ++j)
+                out.prices(r, offset + j) = panels[f].prices(rows[f][r], j);
+        offset += panels[f].instrument_count();
+    }
+    return out;
+}
+
+/// Loads several price files (each as load_prices does) and joins them on date; `summary` gets one
+/// line per file plus what the join left out.
+inline price_panel load_price_files(const std::vector<std::filesystem::path>& files, const load_options& options,
+                                    std::string& summary) {
+    std::vector<price_panel> panels;
+    std::vector<std::string> sources;
+    summary.clear();
+    for (const auto& f : files) {
+        load_report report;
+        panels.push_back(load_prices(f, options, report));
+        sources.push_back(f.string());
+        summary += report.summary() + "\n";
+    }
+    std::vector<std::size_t> left_out;
+    price_panel joined = join_on_date(panels, sources, left_out);
+    if (files.size() > 1) {
+        summary += "joined on date: " + std::to_string(joined.days()) + " common days, " +
+                   std::to_string(joined.instrument_count()) + " columns";
+        for (std::size_t f = 0; f < files.size(); ++f)
+            if (left_out[f] != 0) summary += "; " + std::to_string(left_out[f]) + " days of " + sources[f] + " not in every file";
+        summary += "\n";
+    }
+    return joined;
+}
+
+/// The columns named in `names`, in that order (canary::config_error for an unknown name).
+inline price_panel select_instruments(const price_panel& panel, const std::vector<std::string>& names) {
+    price_panel out;
+    out.dates = panel.dates;
+    out.instruments = names;
+    out.prices = xt::xtensor<double, 2>::from_shape({panel.days(), names.size()});
+    for (std::size_t j = 0; j < names.size(); ++j) {
+        const std::size_t src = panel.index_of(names[j]);
+        for (std::size_t t = 0; t < panel.days(); ++t) out.prices(t, j) = panel.prices(t, src);
+    }
+    return out;
+}
+
+/// The day on which each instrument has its first price (0 for one listed from the start).
+inline std::vector<std::size_t> listing_days(const price_panel& panel) {
+    std::vector<std::size_t> out(panel.instrument_count(), 0);
+    for (std::size_t j = 0; j < panel.instrument_count(); ++j)
+        while (out[j] < panel.days() && std::isnan(panel.prices(out[j], j))) ++out[j];
+    return out;
 }
 
 }  // namespace canary::data

@@ -28,6 +28,7 @@ struct random_forest_options {
     double positive_weight = 1.0;        ///< XGBoost's scale_pos_weight (e.g. negatives / positives)
     std::uint64_t seed = 0;
     int threads = 1;                     ///< one thread gives bitwise reproducible forests
+    std::string tree_method = "exact";   ///< "hist" (histogram splits) for large data
 };
 
 /// requires: features row-major (n, f), float; labels 0/1.
@@ -53,7 +54,7 @@ public:
         };
         set("objective", "binary:logistic");
         set("booster", "gbtree");
-        set("tree_method", "exact");
+        set("tree_method", options_.tree_method);
         set("learning_rate", "1");
         set("num_parallel_tree", std::to_string(options_.trees));
         set("max_depth", std::to_string(options_.max_depth));
