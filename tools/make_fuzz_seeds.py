@@ -62,6 +62,11 @@ write("safetensors_fuzz", "mixed", safetensors(
      ("c", "BF16", [1], b"\x80\x3f"), ("d", "BOOL", [3], b"\x00\x01\x01"), ("e", "U8", [], b"\x09"),
      ("f", "I8", [0], b""), ("g", "F64", [1, 1], struct.pack("<d", 2.5))], {"k": "v"}))
 
+LOANS = ("amount,rate,grade,y\n1000,13.5%,A,0\n2500,NA,B,1\n\"1,200\",9.1,\"C, high\",0\n800,7.25,,1\n")
+write("loan_csv_fuzz", "given-label", "\x03" + LOANS)
+write("loan_csv_fuzz", "detected", "\x00" + LOANS.replace(",", ";").replace("\"1;200\"", "1200").replace("\"C; high\"", "C"))
+write("loan_csv_fuzz", "words", "\x00" + "income\ty\n10\tgood\n20\tbad\n15\tgood\n")
+
 # Regression inputs: the defects of issue 17 (each one escaped as a non-canary exception, produced a
 # multi-megabyte message or was misread before the fix).
 def regression(harness, name, data):
