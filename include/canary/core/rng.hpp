@@ -2,7 +2,9 @@
 // A small, fast, fully specified random generator. The standard distributions are
 // implementation-defined, so canary draws its numbers itself: the same seed gives bitwise the same
 // weights and dropout masks with any standard library.
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <numbers>
 
@@ -15,6 +17,12 @@ public:
 
     void reseed(std::uint64_t seed) {
         for (auto& word : state_) word = splitmix64(seed);
+    }
+
+    /// The generator's whole state, for checkpoints: set_state(state()) continues the same stream.
+    std::array<std::uint64_t, 4> state() const noexcept { return {state_[0], state_[1], state_[2], state_[3]}; }
+    void set_state(const std::array<std::uint64_t, 4>& words) noexcept {
+        for (int i = 0; i < 4; ++i) state_[i] = words[static_cast<std::size_t>(i)];
     }
 
     std::uint64_t next_u64() {

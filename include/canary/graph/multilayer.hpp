@@ -2,6 +2,7 @@
 // Non-correlation graph layers: a sector layer from an instrument -> sector mapping (loadable
 // from CSV) and user-supplied per-day edge lists. Each is its own layer of a graph_sequence; layers
 // are never merged implicitly.
+#include <cctype>
 #include <cstddef>
 #include <fstream>
 #include <map>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "canary/core/error.hpp"
-#include "canary/data/price_panel.hpp"
+#include "canary/io/csv.hpp"
 #include "canary/graph/edges.hpp"
 
 namespace canary::graph {
@@ -19,47 +20,62 @@ namespace canary::graph {
 /// instrument name -> sector name.
 using sector_map = std::map<std::string, std::string>;
 
-/// requires: CSV text with a header `instrument,sector` (any letter case, surrounding spaces
-///           ignored) and one `name,sector` row per instrument; blank lines are skipped.
-/// ensures:  the mapping; a row with a field count other than 2, an empty field or an instrument
-///           listed twice is a canary::parse_error naming source_name, line and column.
+namespace detail {
+inline std::string_view trim_spaces(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+}  // namespace detail
+
+/// requires: CSV text (RFC 4180, read by canary::io::csv_reader: quoted fields, an optional UTF-8
+///           byte-order mark, LF or CRLF) with a header `instrument,sector` (any letter case,
+///           surrounding spaces ignored) and one `name,sector` row per instrument; blank lines are
+///           skipped.
+/// ensures:  the mapping; a row with a field count other than 2, an empty field, a NUL byte, bare CR
+///           line endings or an instrument listed twice is a canary::parse_error naming
+///           source_name, line and column; a wrong header says what was found instead.
 inline sector_map parse_sectors(std::string_view text, const std::string& source_name = "<sectors>") {
+    io::csv_reader reader(text, source_name);
+    io::csv_record record;
+    if (!reader.next(record))
+        throw parse_error(source_name, 1, 0, "empty file: expected the header 'instrument,sector'");
+    const auto header_field = [&](std::size_t i) {
+        return i < record.fields.size() ? detail::trim_spaces(record.fields[i]) : std::string_view{};
+    };
+    if (record.fields.size() != 2 || !detail::equals_ignoring_case(header_field(0), "instrument") ||
+        !detail::equals_ignoring_case(header_field(1), "sector")) {
+        std::string found;
+        for (std::size_t i = 0; i < record.fields.size() && i < 4; ++i)
+            found += (i ? "," : "") + io::quote_for_message(record.fields[i], 40);
+        if (record.fields.size() > 4) found += ",... (" + std::to_string(record.fields.size()) + " fields)";
+        throw parse_error(source_name, record.line, 0, "expected the header 'instrument,sector', found " + found);
+    }
     sector_map out;
-    std::size_t line_no = 0, pos = 0;
-    bool header = true;
     std::map<std::string, std::size_t> first_line;
-    while (pos <= text.size()) {
-        const std::size_t end = std::min(text.find('\n', pos), text.size());
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        ++line_no;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (data::detail::is_blank(line)) {
-            if (end == text.size()) break;
-            continue;
-        }
-        const auto fields = data::detail::split_fields(line);
-        if (fields.size() != 2)
-            throw parse_error(source_name, line_no, 0,
-                              "expected 2 fields (instrument,sector), found " + std::to_string(fields.size()));
-        const auto a = data::detail::trim(fields[0]), b = data::detail::trim(fields[1]);
-        if (header) {
-            if (!data::detail::iequals(a, "instrument")) throw parse_error(source_name, line_no, 1, "header must start with 'instrument'");
-            if (!data::detail::iequals(b, "sector")) throw parse_error(source_name, line_no, 2, "second header field must be 'sector'");
-            header = false;
-            continue;
-        }
-        if (a.empty()) throw parse_error(source_name, line_no, 1, "empty instrument name");
-        if (b.empty()) throw parse_error(source_name, line_no, 2, "empty sector for '" + std::string(a) + "'");
+    while (reader.next(record)) {
+        if (record.fields.size() != 2)
+            throw parse_error(source_name, record.line, 0,
+                              "expected 2 fields (instrument,sector), found " + std::to_string(record.fields.size()));
+        const auto a = detail::trim_spaces(record.fields[0]), b = detail::trim_spaces(record.fields[1]);
+        if (a.empty()) throw parse_error(source_name, record.line, record.columns[0], "empty instrument name");
+        if (b.empty())
+            throw parse_error(source_name, record.line, record.columns[1],
+                              "empty sector for " + io::quote_for_message(a));
         const std::string name(a);
         if (auto it = first_line.find(name); it != first_line.end())
-            throw parse_error(source_name, line_no, 1,
-                              "instrument '" + name + "' listed twice (first on line " + std::to_string(it->second) + ")");
-        first_line[name] = line_no;
+            throw parse_error(source_name, record.line, record.columns[0],
+                              "instrument " + io::quote_for_message(name) + " listed twice (first on line " +
+                                  std::to_string(it->second) + ")");
+        first_line[name] = record.line;
         out[name] = std::string(b);
-        if (end == text.size()) break;
     }
-    if (header) throw parse_error(source_name, 1, 0, "empty file: expected the header 'instrument,sector'");
     return out;
 }
 

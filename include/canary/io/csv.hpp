@@ -18,11 +18,14 @@
 
 namespace canary::io {
 
-/// At most `limit` characters of a field for an error message, quoted, with "..." when cut.
+/// At most `limit` bytes of a field for an error message (cut at a UTF-8 character boundary),
+/// quoted, with "..." when cut.
 /// Control characters are shown as '?', so a message never carries raw NULs or line breaks.
 inline std::string quote_for_message(std::string_view field, std::size_t limit = 80) {
     std::string out = "'";
-    const std::size_t n = field.size() < limit ? field.size() : limit;
+    std::size_t n = field.size() < limit ? field.size() : limit;
+    // Cut before a UTF-8 continuation byte, never inside a character: the message stays valid UTF-8.
+    while (n > 0 && n < field.size() && (static_cast<unsigned char>(field[n]) & 0xC0) == 0x80) --n;
     for (std::size_t i = 0; i < n; ++i) {
         const unsigned char c = static_cast<unsigned char>(field[i]);
         out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);

@@ -38,11 +38,8 @@
 #include <nlohmann/json.hpp>
 
 #include "canary/core/error.hpp"
-
-#if __has_include(<unistd.h>)
-#include <unistd.h>  // fsync: the data must be on disk before the rename makes it visible
-#define CANARY_IO_HAVE_FSYNC 1
-#endif
+#include "canary/io/csv.hpp"
+#include "canary/io/text_file.hpp"
 
 namespace canary::io {
 
@@ -235,6 +232,13 @@ inline constexpr std::uint64_t max_header_bytes = 100'000'000;
 
 inline constexpr std::string_view metadata_key = "__metadata__";
 
+/// A name read from a file, fit for tensor_error (which adds its own quotes): at most 80
+/// characters, control characters shown as '?'.
+inline std::string short_name(std::string_view name) {
+    const std::string quoted = quote_for_message(name);
+    return quoted.substr(1, quoted.size() - 2);
+}
+
 }  // namespace detail
 
 /// An in-memory safetensors file: named tensors (each a dtype, a shape and bytes) and a string
@@ -326,35 +330,7 @@ public:
     /// throws: io_error naming `file` when the temporary cannot be created or written, or the
     ///         rename fails (then `file` is untouched).
     void save(const std::filesystem::path& file) const {
-        const std::vector<std::byte> content = serialize();
-        const std::string name = file.string();
-        const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
-        const std::filesystem::path temporary = folder / temporary_name(file);
-
-        // "x": fail rather than write into a file some other process created under that name.
-        std::FILE* out = std::fopen(temporary.string().c_str(), "wbx");
-        if (out == nullptr)
-            throw io_error(name, "cannot create temporary file " + temporary.string() + ": " +
-                                     std::strerror(errno));
-        bool written = std::fwrite(content.data(), 1, content.size(), out) == content.size();
-        written = std::fflush(out) == 0 && written;
-#ifdef CANARY_IO_HAVE_FSYNC
-        written = ::fsync(::fileno(out)) == 0 && written;
-#endif
-        const int saved_errno = errno;
-        written = std::fclose(out) == 0 && written;
-        std::error_code ignored;
-        if (!written) {
-            std::filesystem::remove(temporary, ignored);
-            throw io_error(name, "cannot write temporary file " + temporary.string() + ": " +
-                                     std::strerror(saved_errno));
-        }
-        std::error_code ec;
-        std::filesystem::rename(temporary, file, ec);
-        if (ec) {
-            std::filesystem::remove(temporary, ignored);
-            throw io_error(name, "cannot rename " + temporary.string() + " over it: " + ec.message());
-        }
+        atomic_write(file, serialize());
     }
 
     /// ensures: returns whether a tensor called `name` is present.
@@ -569,15 +545,6 @@ private:
         }
     }
 
-    // A per-call random suffix, so two processes saving the same file never share a temporary.
-    static std::string temporary_name(const std::filesystem::path& file) {
-        std::random_device entropy;
-        const std::uint64_t tag = (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy();
-        char suffix[17];
-        std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(tag));
-        return "." + file.filename().string() + ".tmp-" + suffix;
-    }
-
     std::string describe_contents() const {
         std::string text = source_ + " (" + std::to_string(tensors_.size()) + " tensors";
         std::size_t shown = 0;
@@ -586,15 +553,19 @@ private:
                 text += ", ...";
                 break;
             }
-            text += (shown++ == 0 ? ": " : ", ") + item.first;
+            text += (shown++ == 0 ? ": " : ", ") + quote_for_message(item.first, 40);
         }
         return text + ")";
     }
 
     [[noreturn]] void malformed(const std::string& what) const { throw io_error(source_, what); }
     [[noreturn]] void malformed(std::string_view tensor, const std::string& what) const {
-        throw io_error(source_, "tensor '" + std::string(tensor) + "': " + what);
+        throw io_error(source_, "tensor " + quote_for_message(tensor) + ": " + what);
     }
+
+    // A header value for a message: its JSON text, cut to a readable length (a hostile header can
+    // hold a megabyte-long "shape").
+    static std::string short_dump(const nlohmann::json& value) { return quote_for_message(value.dump()); }
 
     static std::optional<std::uint64_t> unsigned_value(const nlohmann::json& value) {
         if (!value.is_number_unsigned()) return std::nullopt;
@@ -653,7 +624,7 @@ private:
         for (const placed& p : placement) {
             if (p.begin < covered)
                 malformed(p.name, "data_offsets [" + std::to_string(p.begin) + ", " + std::to_string(p.end) +
-                                      "] overlap tensor '" + previous->name + "' [" +
+                                      "] overlap tensor " + quote_for_message(previous->name) + " [" +
                                       std::to_string(previous->begin) + ", " + std::to_string(previous->end) + "]");
             if (p.begin > covered)
                 malformed(p.name, "data_offsets start at " + std::to_string(p.begin) + ", leaving a gap of " +
@@ -680,7 +651,7 @@ private:
                 const auto& key = parsed.get_ref<const std::string&>();
                 if (!open_objects.back().insert(key).second) {
                     if (open_objects.size() == 1) malformed(key, "appears twice in the header");
-                    malformed("key '" + key + "' appears twice in one header object");
+                    malformed("key " + quote_for_message(key) + " appears twice in one header object");
                 }
             }
             return true;
@@ -688,7 +659,13 @@ private:
         try {
             return nlohmann::json::parse(text.begin(), text.end(), reject_duplicates);
         } catch (const nlohmann::json::parse_error& e) {
-            malformed("header is not valid JSON (byte " + std::to_string(e.byte) + " of the header): " + e.what());
+            malformed("header is not valid JSON (byte " + std::to_string(e.byte) + " of the header): " +
+                      quote_for_message(e.what(), 160));
+        } catch (const nlohmann::json::out_of_range& e) {
+            // nlohmann reports a number beyond double's range (1e400) this way, not as a parse error.
+            malformed("header holds a number out of range: " + quote_for_message(e.what(), 160));
+        } catch (const nlohmann::json::exception& e) {
+            malformed("header cannot be read as JSON: " + quote_for_message(e.what(), 160));
         }
     }
 
@@ -696,7 +673,7 @@ private:
         if (!info.is_object()) malformed("\"__metadata__\" is not a JSON object");
         for (const auto& [key, value] : info.items()) {
             if (!value.is_string())
-                malformed("\"__metadata__\" value for key '" + key + "' is not a string");
+                malformed("\"__metadata__\" value for key " + quote_for_message(key) + " is not a string");
             metadata_[key] = value.get<std::string>();
         }
     }
@@ -716,29 +693,31 @@ private:
         if (!type.is_string()) malformed(name, "\"dtype\" is not a string");
         const auto parsed_type = dtype_from_string(type.get_ref<const std::string&>());
         if (!parsed_type)
-            malformed(name, "unknown dtype '" + type.get<std::string>() +
-                                "' (known: F16, BF16, F32, F64, I8, I16, I32, I64, U8, BOOL)");
+            malformed(name, "unknown dtype " + quote_for_message(type.get_ref<const std::string&>()) +
+                                " (known: F16, BF16, F32, F64, I8, I16, I32, I64, U8, BOOL)");
         entry.type = *parsed_type;
 
         const nlohmann::json& shape = field("shape");
         if (!shape.is_array()) malformed(name, "\"shape\" is not an array");
         for (const auto& extent : shape) {
             const auto value = unsigned_value(extent);
-            if (!value || *value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-                malformed(name, "\"shape\" " + shape.dump() + " holds something other than a non-negative integer");
+            if (value && *value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+                malformed(name, "\"shape\" " + short_dump(shape) + " holds an extent out of range (above 2^63 - 1)");
+            if (!value)
+                malformed(name, "\"shape\" " + short_dump(shape) + " holds something other than a non-negative integer");
             entry.shape.push_back(static_cast<std::int64_t>(*value));
         }
         const auto byte_size = detail::checked_byte_size(entry.shape, size_of(entry.type));
-        if (!byte_size) malformed(name, "shape " + shape.dump() + " has too many elements");
+        if (!byte_size) malformed(name, "shape " + short_dump(shape) + " has too many elements (out of range)");
 
         const nlohmann::json& offsets = field("data_offsets");
         const auto begin = offsets.is_array() && offsets.size() == 2 ? unsigned_value(offsets[0]) : std::nullopt;
         const auto end = offsets.is_array() && offsets.size() == 2 ? unsigned_value(offsets[1]) : std::nullopt;
-        if (!begin || !end) malformed(name, "\"data_offsets\" " + offsets.dump() + " is not [begin, end]");
-        if (*begin > *end) malformed(name, "\"data_offsets\" " + offsets.dump() + " end before they begin");
+        if (!begin || !end) malformed(name, "\"data_offsets\" " + short_dump(offsets) + " is not [begin, end]");
+        if (*begin > *end) malformed(name, "\"data_offsets\" " + short_dump(offsets) + " end before they begin");
         if (*end - *begin != *byte_size)
-            malformed(name, "\"data_offsets\" " + offsets.dump() + " span " + std::to_string(*end - *begin) +
-                                " bytes but " + std::string(to_string(entry.type)) + " shape " + shape.dump() +
+            malformed(name, "\"data_offsets\" " + short_dump(offsets) + " span " + std::to_string(*end - *begin) +
+                                " bytes but " + std::string(to_string(entry.type)) + " shape " + short_dump(shape) +
                                 " needs " + std::to_string(*byte_size));
         return {*begin, *end};
     }

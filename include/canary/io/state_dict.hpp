@@ -73,7 +73,8 @@ void load_parameters(M& model, const safetensors& file, const std::string& prefi
             if (name.rfind(prefix, 0) != 0) continue;
             bool known = false;
             for (const auto& p : model.named_parameters()) known = known || (prefix + p.name == name);
-            if (!known) throw tensor_error(name, "in " + file.source() + " is not a parameter of this model");
+            if (!known)
+                throw tensor_error(detail::short_name(name), "in " + file.source() + " is not a parameter of this model");
         }
     }
     if constexpr (parameters_on_device_v<M>) M::backend::to_device(staged.data(), model.parameters(), M::param_count);

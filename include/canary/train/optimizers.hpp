@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,18 @@ public:
             v[i] = beta2_ * v[i] + (T(1) - beta2_) * gi * gi;
             p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps_);
         }
+    }
+
+    /// The moments (torch's exp_avg and exp_avg_sq) of a host model; empty before the first step.
+    const std::vector<T>& exp_avg() const noexcept { return m_; }
+    const std::vector<T>& exp_avg_sq() const noexcept { return v_; }
+    /// Continues from saved state (a checkpoint): the next step() is the one after `steps` steps.
+    /// requires: m and v have the same size (zero before the first step).
+    void restore_state(std::vector<T> m, std::vector<T> v, long steps) {
+        if (m.size() != v.size()) throw config_error("Adam: restored moments differ in size");
+        m_ = std::move(m);
+        v_ = std::move(v);
+        this->t_ = steps;
     }
 
 private:
