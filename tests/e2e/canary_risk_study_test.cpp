@@ -21,12 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using canary_test::ProgramRun;
 using canary_test::slurp;
-using ProgramRun = canary_test::ProgramRun;
-inline ProgramRun run(const std::string& arguments, const fs::path& scratch) {
-    return canary_test::run_canary_risk(arguments, scratch);
-}
-inline fs::path program() { return canary_test::canary_risk_program(); }
 
 std::vector<std::map<std::string, std::string>> read_csv(const fs::path& p) {
     std::ifstream in(p);
@@ -50,7 +46,7 @@ std::vector<std::map<std::string, std::string>> read_csv(const fs::path& p) {
 class Study : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(fs::exists(program())) << program();
+        ASSERT_TRUE(fs::exists(canary_test::canary_risk_program())) << canary_test::canary_risk_program();
         dir_ = fs::temp_directory_path() / ("canary_study_e2e_" + std::to_string(::getpid()) + "_" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
@@ -63,7 +59,7 @@ protected:
 }  // namespace
 
 TEST_F(Study, ThreeCrisisPanelWritesTheContract) {
-    const ProgramRun r = run("study --index SP500 --models logistic,mlp --seeds 2 --epochs 3 --bootstrap 100 --jobs 2 "
+    const ProgramRun r = canary_test::run_canary_risk("study --index SP500 --models logistic,mlp --seeds 2 --epochs 3 --bootstrap 100 --jobs 2 "
                       "--no-plots --out '" + (dir_ / "out").string() + "'", dir_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     const auto rows = read_csv(dir_ / "out" / "study.csv");
@@ -102,7 +98,7 @@ TEST_F(Study, ThreeCrisisPanelWritesTheContract) {
 }
 
 TEST_F(Study, SingleInstrumentMarketRunsAndSkipsGraphModels) {
-    const ProgramRun r = run("study --data data/skfolio_sp500_index_daily_1990_2022.csv --models logistic,srr_snapshot_gnn "
+    const ProgramRun r = canary_test::run_canary_risk("study --data data/skfolio_sp500_index_daily_1990_2022.csv --models logistic,srr_snapshot_gnn "
                       "--seeds 1 --epochs 2 --bootstrap 50 --no-plots --out '" + (dir_ / "out").string() + "'", dir_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     EXPECT_NE(r.out.find("reference: the only instrument, SP500"), std::string::npos) << r.out;
@@ -112,7 +108,7 @@ TEST_F(Study, SingleInstrumentMarketRunsAndSkipsGraphModels) {
 
 TEST_F(Study, BadCrisesFileIsOneClearError) {
     std::ofstream(dir_ / "bad.csv") << "name,peak,trough\nX,2000-03-24,yesterday\n";
-    const ProgramRun r = run("study --index SP500 --models logistic --seeds 1 --crises '" + (dir_ / "bad.csv").string() +
+    const ProgramRun r = canary_test::run_canary_risk("study --index SP500 --models logistic --seeds 1 --crises '" + (dir_ / "bad.csv").string() +
                       "' --no-plots --out '" + (dir_ / "out").string() + "'", dir_);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("bad.csv: line 2, column 14"), std::string::npos) << r.err;
@@ -151,9 +147,9 @@ TEST_F(Study, CuttingTheFutureChangesNoPrediction) {
         const std::string common = " --index SP500 --protocol " + protocol + " --crises '" + (dir_ / "covid.csv").string() +
                                    "' --models " + (protocol == "crises" ? "logistic,mlp" : "logistic") +
                                    " --seeds 1 --epochs 2 --bootstrap 20 --no-plots --out ";
-        const ProgramRun full = run("study" + common + "'" + (dir_ / "full").string() + "'", dir_);
+        const ProgramRun full = canary_test::run_canary_risk("study" + common + "'" + (dir_ / "full").string() + "'", dir_);
         ASSERT_EQ(full.code, 0) << full.err;
-        const ProgramRun cut = run("study --data '" + (dir_ / "stocks.csv").string() + "," + (dir_ / "index.csv").string() + "'" +
+        const ProgramRun cut = canary_test::run_canary_risk("study --data '" + (dir_ / "stocks.csv").string() + "," + (dir_ / "index.csv").string() + "'" +
                                 common + "'" + (dir_ / "cut").string() + "'", dir_);
         ASSERT_EQ(cut.code, 0) << cut.err;
         const auto a = predictions_by_key(dir_ / "full" / "predictions.csv");

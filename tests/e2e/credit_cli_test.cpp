@@ -23,12 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using canary_test::ProgramRun;
 using canary_test::slurp;
-using ProgramRun = canary_test::ProgramRun;
-inline ProgramRun run(const std::string& arguments, const fs::path& scratch) {
-    return canary_test::run_canary_risk(arguments, scratch);
-}
-inline fs::path program() { return canary_test::canary_risk_program(); }
 
 /// A CSV file as header -> column of fields.
 std::map<std::string, std::vector<std::string>> read_csv(const fs::path& p, std::vector<std::string>* header = nullptr) {
@@ -63,7 +59,7 @@ std::string synthetic_loans() {
 class CreditCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(fs::exists(program())) << "build canary-risk first; looked for " << program();
+        ASSERT_TRUE(fs::exists(canary_test::canary_risk_program())) << "build canary-risk first; looked for " << canary_test::canary_risk_program();
         dir_ = fs::temp_directory_path() / ("canary_credit_e2e_" + std::to_string(::getpid()) + "_" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
@@ -116,7 +112,7 @@ void check_outputs(const fs::path& out) {
 TEST_F(CreditCli, SyntheticLoansWithQuotedFieldsMissingValuesAndExplicitBadLabel) {
     const fs::path csv = dir_ / "loans.csv", out = dir_ / "out";
     std::ofstream(csv) << synthetic_loans();
-    const auto r = run("credit --data '" + csv.string() + "' --target default --bad yes --out '" + out.string() +
+    const auto r = canary_test::run_canary_risk("credit --data '" + csv.string() + "' --target default --bad yes --out '" + out.string() +
                            "' --seeds 1 --folds 2 --epochs 5 --patience 3 --models scorecard,mlp,sdae --no-plots",
                        dir_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
@@ -130,7 +126,7 @@ TEST_F(CreditCli, SyntheticLoansWithQuotedFieldsMissingValuesAndExplicitBadLabel
 
 TEST_F(CreditCli, GermanCreditDefaultsWithFewEpochs) {
     const fs::path out = dir_ / "out";
-    const auto r = run("credit --out '" + out.string() + "' --seeds 1 --folds 2 --epochs 5 --patience 3", dir_);
+    const auto r = canary_test::run_canary_risk("credit --out '" + out.string() + "' --seeds 1 --folds 2 --epochs 5 --patience 3", dir_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     check_outputs(out);
     EXPECT_TRUE(fs::exists(out / "plots" / "roc.gp"));  // scripts are written with or without gnuplot
@@ -138,7 +134,7 @@ TEST_F(CreditCli, GermanCreditDefaultsWithFewEpochs) {
     EXPECT_TRUE(fs::exists(out / "plots" / "reliability.gp"));
     auto table = read_csv(out / "credit.csv");
     // Deterministic: the same arguments give the same table.
-    const auto again = run("credit --out '" + (dir_ / "again").string() + "' --seeds 1 --folds 2 --epochs 5 --patience 3 --no-plots", dir_);
+    const auto again = canary_test::run_canary_risk("credit --out '" + (dir_ / "again").string() + "' --seeds 1 --folds 2 --epochs 5 --patience 3 --no-plots", dir_);
     ASSERT_EQ(again.code, 0) << again.err;
     EXPECT_EQ(slurp(out / "credit.csv"), slurp(dir_ / "again" / "credit.csv"));
     // The scorecard must find the well-known signal in German Credit (checking account, duration...).
@@ -149,10 +145,10 @@ TEST_F(CreditCli, GermanCreditDefaultsWithFewEpochs) {
 TEST_F(CreditCli, BadInputGivesOneErrorLine) {
     const fs::path csv = dir_ / "loans.csv";
     std::ofstream(csv) << synthetic_loans();
-    auto r = run("credit --data '" + csv.string() + "' --target default --out '" + (dir_ / "o").string() + "'", dir_);
+    auto r = canary_test::run_canary_risk("credit --data '" + csv.string() + "' --target default --out '" + (dir_ / "o").string() + "'", dir_);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("pass --bad LABEL"), std::string::npos) << r.err;
-    r = run("credit --data '" + csv.string() + "' --target nope --out '" + (dir_ / "o").string() + "'", dir_);
+    r = canary_test::run_canary_risk("credit --data '" + csv.string() + "' --target nope --out '" + (dir_ / "o").string() + "'", dir_);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("target column 'nope' is not in the header"), std::string::npos) << r.err;
 
@@ -160,7 +156,7 @@ TEST_F(CreditCli, BadInputGivesOneErrorLine) {
     std::string tiny = "x,default\n";
     for (int i = 0; i < 60; ++i) tiny += std::to_string(i) + "," + (i % 5 ? "no" : "yes") + "\n";
     std::ofstream(dir_ / "tiny.csv") << tiny;
-    r = run("credit --data '" + (dir_ / "tiny.csv").string() + "' --target default --bad yes --out '" + (dir_ / "o").string() + "'", dir_);
+    r = canary_test::run_canary_risk("credit --data '" + (dir_ / "tiny.csv").string() + "' --target default --bad yes --out '" + (dir_ / "o").string() + "'", dir_);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("too few for --folds 5"), std::string::npos) << r.err;
 
@@ -172,7 +168,7 @@ TEST_F(CreditCli, BadInputGivesOneErrorLine) {
     }();
     text.insert(text.find(',', line5) + 1, "x");  // "x0.123" in the utilisation column of line 5
     std::ofstream(csv) << text;
-    r = run("credit --data '" + csv.string() + "' --target default --bad yes --out '" + (dir_ / "o").string() + "'", dir_);
+    r = canary_test::run_canary_risk("credit --data '" + csv.string() + "' --target default --bad yes --out '" + (dir_ / "o").string() + "'", dir_);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("line 5, column"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("utilisation"), std::string::npos) << r.err;

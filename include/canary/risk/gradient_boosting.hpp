@@ -15,6 +15,7 @@
 
 #include "canary/core/error.hpp"
 #include "canary/core/shape.hpp"
+#include "canary/risk/xgboost_booster.hpp"
 
 namespace canary::risk {
 
@@ -46,12 +47,12 @@ public:
 
     void fit(const float* x, index n, index f, const float* y, const float* xv, index nv, const float* yv) {
         if (n <= 0 || f <= 0 || nv <= 0) throw shape_error("gradient_boosting::fit: empty training or validation matrix");
-        Matrix train(x, n, f), validation(xv, nv, f);
-        check(XGDMatrixSetFloatInfo(train.handle, "label", y, static_cast<bst_ulong>(n)), "XGDMatrixSetFloatInfo");
+        detail::xgboost_matrix train(x, n, f), validation(xv, nv, f);
+        detail::xgboost_check(XGDMatrixSetFloatInfo(train.handle, "label", y, static_cast<bst_ulong>(n)), "XGDMatrixSetFloatInfo");
         BoosterHandle full = nullptr;
-        check(XGBoosterCreate(&train.handle, 1, &full), "XGBoosterCreate");
+        detail::xgboost_check(XGBoosterCreate(&train.handle, 1, &full), "XGBoosterCreate");
         const auto set = [&](const char* key, const std::string& value) {
-            check(XGBoosterSetParam(full, key, value.c_str()), "XGBoosterSetParam");
+            detail::xgboost_check(XGBoosterSetParam(full, key, value.c_str()), "XGBoosterSetParam");
         };
         set("objective", "binary:logistic");
         set("booster", "gbtree");
@@ -70,10 +71,10 @@ public:
         int since = 0;
         best_rounds_ = 1;
         for (int round = 0; round < options_.max_rounds; ++round) {
-            check(XGBoosterUpdateOneIter(full, round, train.handle), "XGBoosterUpdateOneIter");
+            detail::xgboost_check(XGBoosterUpdateOneIter(full, round, train.handle), "XGBoosterUpdateOneIter");
             bst_ulong len = 0;
             const float* p = nullptr;
-            check(XGBoosterPredict(full, validation.handle, 0, 0, 0, &len, &p), "XGBoosterPredict");
+            detail::xgboost_check(XGBoosterPredict(full, validation.handle, 0, 0, 0, &len, &p), "XGBoosterPredict");
             double loss = 0;
             for (index i = 0; i < nv; ++i) {
                 const double q = std::clamp(double(p[i]), 1e-15, 1 - 1e-15);
@@ -91,41 +92,17 @@ public:
         booster_ = nullptr;
         const int rc = XGBoosterSlice(full, 0, best_rounds_, 1, &booster_);
         XGBoosterFree(full);
-        check(rc, "XGBoosterSlice");
+        detail::xgboost_check(rc, "XGBoosterSlice");
         features_ = f;
     }
 
     int best_rounds() const noexcept { return best_rounds_; }
 
     std::vector<double> predict_proba(const float* x, index n, index f) const {
-        if (!booster_) throw error("gradient_boosting::predict_proba before fit");
-        if (f != features_)
-            throw shape_error("gradient_boosting::predict_proba: " + std::to_string(f) + " features, trained on " +
-                              std::to_string(features_));
-        Matrix data(x, n, f);
-        bst_ulong len = 0;
-        const float* out = nullptr;
-        check(XGBoosterPredict(booster_, data.handle, 0, 0, 0, &len, &out), "XGBoosterPredict");
-        if (len != static_cast<bst_ulong>(n)) throw error("XGBoosterPredict returned an unexpected number of values");
-        return std::vector<double>(out, out + n);
+        return detail::xgboost_predict(booster_, features_, x, n, f, "gradient_boosting");
     }
 
 private:
-    static void check(int rc, const char* call) {
-        if (rc != 0) throw error(std::string("XGBoost ") + call + " failed: " + XGBGetLastError());
-    }
-    struct Matrix {
-        DMatrixHandle handle = nullptr;
-        Matrix(const float* x, index n, index f) {
-            check(XGDMatrixCreateFromMat(x, static_cast<bst_ulong>(n), static_cast<bst_ulong>(f), NAN, &handle),
-                  "XGDMatrixCreateFromMat");
-        }
-        ~Matrix() {
-            if (handle) XGDMatrixFree(handle);
-        }
-        Matrix(const Matrix&) = delete;
-        Matrix& operator=(const Matrix&) = delete;
-    };
 
     gradient_boosting_options options_;
     BoosterHandle booster_ = nullptr;

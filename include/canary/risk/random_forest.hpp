@@ -16,6 +16,7 @@
 
 #include "canary/core/error.hpp"
 #include "canary/core/shape.hpp"
+#include "canary/risk/xgboost_booster.hpp"
 
 namespace canary::risk {
 
@@ -44,13 +45,13 @@ public:
 
     void fit(const float* x, index n, index f, const float* y) {
         if (n <= 0 || f <= 0) throw shape_error("random_forest::fit: empty training matrix");
-        Matrix train(x, n, f);
-        check(XGDMatrixSetFloatInfo(train.handle, "label", y, static_cast<bst_ulong>(n)), "XGDMatrixSetFloatInfo");
+        detail::xgboost_matrix train(x, n, f);
+        detail::xgboost_check(XGDMatrixSetFloatInfo(train.handle, "label", y, static_cast<bst_ulong>(n)), "XGDMatrixSetFloatInfo");
         if (booster_) XGBoosterFree(booster_);
         booster_ = nullptr;
-        check(XGBoosterCreate(&train.handle, 1, &booster_), "XGBoosterCreate");
+        detail::xgboost_check(XGBoosterCreate(&train.handle, 1, &booster_), "XGBoosterCreate");
         const auto set = [&](const char* key, const std::string& value) {
-            check(XGBoosterSetParam(booster_, key, value.c_str()), "XGBoosterSetParam");
+            detail::xgboost_check(XGBoosterSetParam(booster_, key, value.c_str()), "XGBoosterSetParam");
         };
         set("objective", "binary:logistic");
         set("booster", "gbtree");
@@ -66,39 +67,15 @@ public:
         set("seed", std::to_string(options_.seed % 2147483647ULL));
         set("nthread", std::to_string(options_.threads));
         set("verbosity", "0");
-        check(XGBoosterUpdateOneIter(booster_, 0, train.handle), "XGBoosterUpdateOneIter");
+        detail::xgboost_check(XGBoosterUpdateOneIter(booster_, 0, train.handle), "XGBoosterUpdateOneIter");
         features_ = f;
     }
 
     std::vector<double> predict_proba(const float* x, index n, index f) const {
-        if (!booster_) throw error("random_forest::predict_proba before fit");
-        if (f != features_)
-            throw shape_error("random_forest::predict_proba: " + std::to_string(f) + " features, trained on " +
-                              std::to_string(features_));
-        Matrix data(x, n, f);
-        bst_ulong len = 0;
-        const float* out = nullptr;
-        check(XGBoosterPredict(booster_, data.handle, 0, 0, 0, &len, &out), "XGBoosterPredict");
-        if (len != static_cast<bst_ulong>(n)) throw error("XGBoosterPredict returned an unexpected number of values");
-        return std::vector<double>(out, out + n);
+        return detail::xgboost_predict(booster_, features_, x, n, f, "random_forest");
     }
 
 private:
-    static void check(int rc, const char* call) {
-        if (rc != 0) throw error(std::string("XGBoost ") + call + " failed: " + XGBGetLastError());
-    }
-    struct Matrix {
-        DMatrixHandle handle = nullptr;
-        Matrix(const float* x, index n, index f) {
-            check(XGDMatrixCreateFromMat(x, static_cast<bst_ulong>(n), static_cast<bst_ulong>(f), NAN, &handle),
-                  "XGDMatrixCreateFromMat");
-        }
-        ~Matrix() {
-            if (handle) XGDMatrixFree(handle);
-        }
-        Matrix(const Matrix&) = delete;
-        Matrix& operator=(const Matrix&) = delete;
-    };
 
     random_forest_options options_;
     BoosterHandle booster_ = nullptr;
