@@ -339,6 +339,21 @@ inline void draw_resample(std::vector<std::size_t>& indices, bootstrap_scheme sc
 // AUROC and average precision from one sort, with tied scores grouped exactly as
 // binary_classifier_curve does, so the values equal auroc() and average_precision().
 // Requires both classes present.
+/// Both rows and the labels at the resampled indices (the same indices: the pairing); returns
+/// the number of positives drawn.
+inline std::size_t gather_resample(const std::vector<std::size_t>& indices, std::span<const double> scores_a,
+                                   std::span<const double> scores_b, std::span<const int> labels,
+                                   std::vector<double>& a, std::vector<double>& b, std::vector<int>& y) {
+    std::size_t positives = 0;
+    for (std::size_t t = 0; t < indices.size(); ++t) {
+        a[t] = scores_a[indices[t]];
+        b[t] = scores_b[indices[t]];
+        y[t] = labels[indices[t]];
+        positives += static_cast<std::size_t>(y[t]);
+    }
+    return positives;
+}
+
 struct ranking_pair {
     double auroc, ap;
 };
@@ -493,13 +508,7 @@ inline paired_bootstrap_result paired_bootstrap(std::span<const double> scores_a
     ap_differences.reserve(options.resamples);
     for (std::size_t r = 0; r < options.resamples; ++r) {
         detail::draw_resample(indices, options.scheme, result.block_length, rng);
-        std::size_t drawn_positives = 0;
-        for (std::size_t t = 0; t < n; ++t) {
-            a[t] = scores_a[indices[t]];
-            b[t] = scores_b[indices[t]];
-            y[t] = labels[indices[t]];
-            drawn_positives += static_cast<std::size_t>(y[t]);
-        }
+        const std::size_t drawn_positives = detail::gather_resample(indices, scores_a, scores_b, labels, a, b, y);
         if (drawn_positives == 0 || drawn_positives == n) {
             ++result.dropped_single_class;
             continue;
@@ -551,13 +560,7 @@ paired_metric_result paired_bootstrap_metric(std::span<const double> scores_a, s
     differences.reserve(options.resamples);
     for (std::size_t r = 0; r < options.resamples; ++r) {
         detail::draw_resample(indices, options.scheme, result.block_length, rng);
-        std::size_t drawn_positives = 0;
-        for (std::size_t t = 0; t < n; ++t) {
-            a[t] = scores_a[indices[t]];
-            b[t] = scores_b[indices[t]];
-            y[t] = labels[indices[t]];
-            drawn_positives += static_cast<std::size_t>(y[t]);
-        }
+        const std::size_t drawn_positives = detail::gather_resample(indices, scores_a, scores_b, labels, a, b, y);
         if (drawn_positives == 0 || drawn_positives == n) {
             ++result.dropped_single_class;
             continue;
