@@ -182,3 +182,19 @@ TEST_F(Study, CuttingTheFutureChangesNoPrediction) {
         EXPECT_GT(shared, 200u) << protocol;
     }
 }
+
+// A market without an evaluable crisis (the Dow Jones 30 of 1990-2000 never fell 20%) falls back to
+// walk-forward and still writes its tables; one whose label has no positive day says so and how to
+// change the label, in one error line.
+TEST_F(Study, MarketWithoutACrisisFallsBackToWalkForward) {
+    ProgramRun r = canary_test::run_canary_risk("study --data data/rmetrics_dowjones30_daily_1990_2001.csv --models logistic "
+                                                "--seeds 1 --bootstrap 50 --no-plots --out '" + (dir_ / "dj").string() + "'", dir_);
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("falling back to --protocol walkforward"), std::string::npos) << r.out;
+    EXPECT_NE(slurp(dir_ / "dj" / "study.md").find("Protocol: **walkforward**"), std::string::npos);
+    r = canary_test::run_canary_risk("study --data data/rmetrics_swx_daily_2000_2007.csv --models logistic --seeds 1 "
+                                     "--no-plots --out '" + (dir_ / "swx").string() + "'", dir_);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("0 of 1808 labelled days are crash-ahead days"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("smaller --drawdown"), std::string::npos) << r.err;
+}

@@ -14,7 +14,7 @@ namespace {
 std::vector<std::string> dates_for(std::size_t n) {
     std::vector<std::string> d;
     for (std::size_t i = 0; i < n; ++i) {
-        char buf[16];
+        char buf[32];
         std::snprintf(buf, sizeof buf, "2000-%02zu-%02zu", 1 + i / 28, 1 + i % 28);
         d.push_back(buf);
     }
@@ -164,7 +164,7 @@ TEST(Crises, ValidationGrowsBackUntilItHoldsCrashAheadDays) {
     EXPECT_LE(validation.front(), 510u);  // grew back past the calm stretch, to hold >= 10 positives
     EXPECT_GE(validation.front(), 500u);  // ... and no further than needed (steps of 2% of the history)
     EXPECT_LT(train.back() + o.horizon, validation.front());
-    // Positives only in the first days: validation may not grow past half the history.
+    // Positives only in the first days: validation may not grow into the last 250 training days.
     std::vector<int> early(1000, 0);
     for (std::size_t d = 10; d < 40; ++d) early[d] = 1;
     EXPECT_NE(cr::split_history(history, early, o, train, validation).find("validation span has a single class"),

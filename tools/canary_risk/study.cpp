@@ -603,7 +603,8 @@ CLI::App* add_study_command(CLI::App& app, StudyOptions& o) {
     return s;
 }
 
-int run_study(const StudyOptions& o, const canary::dist::Communicator& comm) {
+int run_study(const StudyOptions& options, const canary::dist::Communicator& comm) {
+    StudyOptions o = options;  // the protocol may fall back to walk-forward (below)
     const auto started = std::chrono::steady_clock::now();
     const auto registry = model_registry();
     for (const auto& m : o.models)
@@ -622,8 +623,24 @@ int run_study(const StudyOptions& o, const canary::dist::Communicator& comm) {
     // ---- prepare
     const StudyData d = prepare(o, log);
     std::vector<std::string> crisis_status;
-    const std::vector<Fold> folds = make_folds(o, d, crisis_status, log);
-    if (folds.empty()) throw canary::config_error("no crisis or walk-forward block could be evaluated (see the messages above)");
+    std::vector<Fold> folds = make_folds(o, d, crisis_status, log);
+    // A market without an evaluable crisis (none as deep as --crisis-drawdown, or too little history
+    // before each) still gets an honest out-of-sample study: expanding walk-forward, said loudly.
+    if (folds.empty() && o.protocol == "crises") {
+        log << "no crisis could be evaluated on this market: falling back to --protocol walkforward "
+               "(retrained every " << o.retrain_days << " days; the reasons are above)\n";
+        o.protocol = "walkforward";
+        folds = make_folds(o, d, crisis_status, log);
+    }
+    if (folds.empty()) {
+        std::size_t positives = 0;
+        for (std::size_t day : d.samples) positives += d.labels(day) == 1 ? 1 : 0;
+        throw canary::config_error("no crisis or walk-forward block could be evaluated (see the messages above): " +
+                                   std::to_string(positives) + " of " + std::to_string(d.samples.size()) +
+                                   " labelled days are crash-ahead days (a fall of " + fmt(o.drawdown * 100, 0) +
+                                   "% within " + std::to_string(o.horizon) +
+                                   " days); a calmer market needs a smaller --drawdown or a longer --horizon");
+    }
     std::vector<std::string> models = o.models;
     const bool graphs_possible = d.graph_panel.instrument_count() >= 2;
     if (!graphs_possible) {

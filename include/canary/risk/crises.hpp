@@ -137,8 +137,8 @@ struct crisis_protocol_options {
 };
 
 /// Splits the labelled days before a test window (`history`, ascending) into training and
-/// validation: validation is the last validation_fraction of the history, grown backwards (up to
-/// half of it) until it holds min_validation_positives crash-ahead days, since a calm final
+/// validation: validation is the last validation_fraction of the history, grown backwards (while
+/// min_training_days remain for training) until it holds min_validation_positives crash-ahead days, since a calm final
 /// stretch would leave no threshold to choose; training is what precedes it, purged by H. Returns
 /// why the history cannot be used (too short, a single class in either span), or "" when it can.
 inline std::string split_history(std::span<const std::size_t> history, std::span<const int> labels_of_day,
@@ -152,9 +152,13 @@ inline std::string split_history(std::span<const std::size_t> history, std::span
         for (std::size_t k = history.size() - count; k < history.size(); ++k) pos += labels_of_day[history[k]] == 1 ? 1 : 0;
         return pos;
     };
+    // Growing stops where the training span would fall below min_training_days: a validation span
+    // is useless without a training span before it (which must still hold both classes, below).
+    const std::size_t longest =
+        history.size() > o.min_training_days ? std::max(history.size() - o.min_training_days, val_count) : val_count;
     if (val_count > 0 && val_count <= history.size())
-        while (positives_in_last(val_count) < o.min_validation_positives && val_count < history.size() / 2)
-            val_count = std::min(history.size() / 2, val_count + std::max<std::size_t>(1, history.size() / 50));
+        while (positives_in_last(val_count) < o.min_validation_positives && val_count < longest)
+            val_count = std::min(longest, val_count + std::max<std::size_t>(1, history.size() / 50));
     if (history.size() < o.min_training_days + val_count || val_count == 0)
         return "only " + std::to_string(history.size()) + " labelled days before the test window (need " +
                std::to_string(o.min_training_days) + " for training plus a validation span)";
