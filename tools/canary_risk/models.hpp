@@ -18,23 +18,13 @@
 #include "canary/data/market_features.hpp"
 #include "canary/io/state_dict.hpp"
 #include "canary/risk.hpp"
+#include "config.hpp"
 
 namespace canary_risk {
 
 namespace cd = canary::data;
 namespace cr = canary::risk;
 
-struct Options {
-    std::string data = "data/rmetrics_spisector_daily_1999_2008.csv";
-    std::string index_column;  ///< empty: the equal-weight index of every column (one column: itself)
-    std::size_t horizon = 20;
-    double drawdown = 0.10;
-    std::size_t window = 30;
-    /// Default: the two papers' models and every baseline (models that are not built, such as the
-    /// random forest without XGBoost, are skipped with a message).
-    std::vector<std::string> models{"logistic",       "mlp",           "cnn_bilstm_attention", "bilstm_classifier",
-                                    "cnn_classifier", "tcn_classifier", "transformer_classifier", "random_forest",
-                                    "srr_snapshot_gnn", "srr_temporal_gnn"};
     int epochs = 60;
     int patience = 8;
     std::uint64_t seed = 7;
