@@ -25,25 +25,6 @@ namespace canary_risk {
 namespace cd = canary::data;
 namespace cr = canary::risk;
 
-    int epochs = 60;
-    int patience = 8;
-    std::uint64_t seed = 7;
-    std::string out = "out";
-    // Evaluation (main.cpp): threshold rule on validation, bootstrap, lead times, baselines, outputs.
-    std::string threshold = "max_f1";  ///< max_f1 | youden | usefulness
-    double mu = 0.5;                   ///< usefulness preference for missing a crisis vs a false alarm
-    std::size_t bootstrap = 1000;      ///< block-bootstrap resamples (block length = horizon)
-    std::size_t sustain = 3;           ///< consecutive days above threshold that make a warning
-    std::size_t indicator_window = 250;
-    std::size_t permutation_repeats = 5;
-    std::string saliency_day;          ///< test date for the saliency map; empty: the best model's peak day
-    bool plots = true;
-    // Graph models (models_graph.cpp; arXiv 2512.17185's defaults).
-    std::size_t graph_window = 7;    ///< trailing days of the Spearman correlation graphs
-    double graph_threshold = 0.5;    ///< edge when |rho| >= this
-    std::size_t graph_steps = 5;     ///< graphs per sample of srr_temporal_gnn
-};
-
 /// Samples of one span: window tensors (n, T, F) row-major, F = market_feature_count, labels, and the days they end on.
 struct Span {
     std::vector<float> x, y;
