@@ -43,13 +43,41 @@ CANARY_HD inline double double_from_bits(std::uint64_t bits) {
     return std::bit_cast<double>(bits);
 #endif
 }
+CANARY_HD inline std::uint32_t bits_of(float x) {
+#if CANARY_DEVICE_PASS
+    return __float_as_uint(x);
+#else
+    return std::bit_cast<std::uint32_t>(x);
+#endif
+}
+CANARY_HD inline std::uint64_t bits_of(double x) {
+#if CANARY_DEVICE_PASS
+    return static_cast<std::uint64_t>(__double_as_longlong(x));
+#else
+    return std::bit_cast<std::uint64_t>(x);
+#endif
+}
+CANARY_HD inline float from_bits(std::uint32_t bits) { return float_from_bits(bits); }
+CANARY_HD inline double from_bits(std::uint64_t bits) { return double_from_bits(bits); }
+
+/// `take ? a : b` without a branch. GCC (12) if-converts a floating-point `?:` into a vector blend
+/// only when comparisons cannot trap (-fno-trapping-math) or with AVX-512's masked moves; at AVX2
+/// the ternary clamp left every gate loop scalar ("control flow in loop"). An all-ones/all-zeros
+/// integer mask vectorises at every width and gives the same bits, NaN included.
+template <class T>
+CANARY_HD inline T select(bool take, T a, T b) {
+    using U = decltype(bits_of(a));
+    const U mask = U(0) - static_cast<U>(take);
+    return from_bits(static_cast<U>((bits_of(a) & mask) | (bits_of(b) & ~mask)));
+}
 }  // namespace detail
 
 /// e^x with x clamped to the range where the result is a normal number.
 template <class T>
 CANARY_HD inline T exp(T x) {
     using C = detail::exp_constants<T>;
-    x = x < C::lo ? C::lo : (x > C::hi ? C::hi : x);
+    x = detail::select(x < C::lo, C::lo, x);
+    x = detail::select(x > C::hi, C::hi, x);
     // n = round(x / ln 2) by the magic-number trick (no call to nearbyint, so it vectorises).
     const T shifted = x * T(1.4426950408889634) + C::round_magic;
     const T n = shifted - C::round_magic;
@@ -85,7 +113,8 @@ CANARY_HD inline T exp(T x) {
                                        1.0 / 6227020800.0};
         p = inv_fact[13];
         for (int i = 12; i >= 0; --i) p = p * r + inv_fact[i];
-        const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(n) + 1023) << 52;
+        // |n| <= 1022 fits 32 bits: AVX2 converts doubles to int32 lanes, not to int64 ones.
+        const auto bits = static_cast<std::uint64_t>(static_cast<std::int32_t>(n) + 1023) << 52;
         return p * detail::double_from_bits(bits);
     }
 }
