@@ -219,16 +219,18 @@ struct Exp { template <class T> CANARY_HD T f(T x) const { return math::exp(x); 
 struct Log { template <class T> CANARY_HD T f(T x) const { return std::log(x); } template <class T> CANARY_HD T d(T x, T) const { return T(1) / x; } };
 struct Sqrt { template <class T> CANARY_HD T f(T x) const { return std::sqrt(x); } template <class T> CANARY_HD T d(T, T y) const { return T(0.5) / y; } };
 struct Square { template <class T> CANARY_HD T f(T x) const { return x * x; } template <class T> CANARY_HD T d(T x, T) const { return T(2) * x; } };
-struct Abs { template <class T> CANARY_HD T f(T x) const { return x < T(0) ? -x : x; } template <class T> CANARY_HD T d(T x, T) const { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); } };
+// math::select where GCC 12 would leave a floating ?: as a branch, and the loop scalar, at AVX2
+// (see math::select).
+struct Abs { template <class T> CANARY_HD T f(T x) const { return math::select(x < T(0), -x, x); } template <class T> CANARY_HD T d(T x, T) const { return math::select(x > T(0), T(1), math::select(x < T(0), T(-1), T(0))); } };
 struct Tanh { template <class T> CANARY_HD T f(T x) const { return math::tanh(x); } template <class T> CANARY_HD T d(T, T y) const { return T(1) - y * y; } };
 struct Sigmoid { template <class T> CANARY_HD T f(T x) const { return math::sigmoid(x); } template <class T> CANARY_HD T d(T, T y) const { return y * (T(1) - y); } };
 // torch convention: the derivative of relu at 0 is 0.
 // NaN propagates through relu as in torch (x < 0 is false for NaN).
-struct Relu { template <class T> CANARY_HD T f(T x) const { return x < T(0) ? T(0) : x; } template <class T> CANARY_HD T d(T x, T) const { return x > T(0) ? T(1) : T(0); } };
+struct Relu { template <class T> CANARY_HD T f(T x) const { return x < T(0) ? T(0) : x; } template <class T> CANARY_HD T d(T x, T) const { return math::select(x > T(0), T(1), T(0)); } };
 struct LeakyRelu {
     double slope;
-    template <class T> CANARY_HD T f(T x) const { return x > T(0) ? x : T(slope) * x; }
-    template <class T> CANARY_HD T d(T x, T) const { return x > T(0) ? T(1) : T(slope); }
+    template <class T> CANARY_HD T f(T x) const { return math::select(x > T(0), x, T(slope) * x); }
+    template <class T> CANARY_HD T d(T x, T) const { return math::select(x > T(0), T(1), T(slope)); }
 };
 // The exact (erf) GELU, torch's default approximate='none'.
 struct Gelu {

@@ -60,24 +60,25 @@ CANARY_HD inline std::uint64_t bits_of(double x) {
 CANARY_HD inline float from_bits(std::uint32_t bits) { return float_from_bits(bits); }
 CANARY_HD inline double from_bits(std::uint64_t bits) { return double_from_bits(bits); }
 
+}  // namespace detail
+
 /// `take ? a : b` without a branch. GCC (12) if-converts a floating-point `?:` into a vector blend
 /// only when comparisons cannot trap (-fno-trapping-math) or with AVX-512's masked moves; at AVX2
 /// the ternary clamp left every gate loop scalar ("control flow in loop"). An all-ones/all-zeros
 /// integer mask vectorises at every width and gives the same bits, NaN included.
 template <class T>
 CANARY_HD inline T select(bool take, T a, T b) {
-    using U = decltype(bits_of(a));
+    using U = decltype(detail::bits_of(a));
     const U mask = U(0) - static_cast<U>(take);
-    return from_bits(static_cast<U>((bits_of(a) & mask) | (bits_of(b) & ~mask)));
+    return detail::from_bits(static_cast<U>((detail::bits_of(a) & mask) | (detail::bits_of(b) & ~mask)));
 }
-}  // namespace detail
 
 /// e^x with x clamped to the range where the result is a normal number.
 template <class T>
 CANARY_HD inline T exp(T x) {
     using C = detail::exp_constants<T>;
-    x = detail::select(x < C::lo, C::lo, x);
-    x = detail::select(x > C::hi, C::hi, x);
+    x = math::select(x < C::lo, C::lo, x);
+    x = math::select(x > C::hi, C::hi, x);
     // n = round(x / ln 2) by the magic-number trick (no call to nearbyint, so it vectorises).
     const T shifted = x * T(1.4426950408889634) + C::round_magic;
     const T n = shifted - C::round_magic;
