@@ -4,7 +4,7 @@
 // edge_dim=None, bias=True), batched over graphs of equal node count. Per graph and head k:
 //
 //   h = x W^T                         (N, Heads*Out), head k = columns [k Out, (k+1) Out)
-//   s_ij = <h_i^k, a_dst^k> + <h_j^k, a_src^k>         for every edge j -> i and every i = j
+//   s_ij = <h_i^k, a_dst^k> + <h_j^k, a_src^k>         for every edge j -> i, and for j = i
 //   alpha_ij = softmax over the sources j of i of LeakyReLU_0.2(s_ij)
 //   y_i^k = sum_j alpha_ij h_j^k;   y = concat_k y^k (Concat) or mean_k y^k (!Concat);   y += bias
 //
@@ -17,7 +17,7 @@
 //
 // Cost: dense masked attention per graph, O(N^2 Heads Out) time and Graphs Heads N^2 saved
 // probabilities; fine for the project's graphs (N up to a few hundred). A CSR adjacency is read
-// as a pattern but the work stays O(N^2) per row block. Equations and backward: docs/layers/gat_conv.md.
+// as a pattern too, but the work stays O(N^2) per graph. Equations and backward: docs/layers/gat_conv.md.
 #include <array>
 #include <cmath>
 #include <limits>
