@@ -6,6 +6,7 @@
 #include "canary/layers/conv1d.hpp"
 #include "canary/layers/dense.hpp"
 #include "canary/layers/dropout.hpp"
+#include "canary/layers/gat_conv.hpp"
 #include "canary/layers/gcn_conv.hpp"
 #include "canary/layers/graph_batch.hpp"
 #include "canary/layers/graph_pool.hpp"

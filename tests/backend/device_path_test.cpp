@@ -30,6 +30,7 @@
 #include "canary/model/model.hpp"
 #include "canary/model/sequential.hpp"
 #include "canary/core/rng.hpp"
+#include "canary/layers/gat_conv.hpp"
 #include "canary/layers/gcn_conv.hpp"
 #include "canary/layers/layer_norm.hpp"
 #include "canary/layers/multihead_attention.hpp"
@@ -286,6 +287,8 @@ TEST(DevicePath, GraphLayersAndPaperModelW2) {
             4, 0, 6, csr, "GCN + mean pool" + kind);
         compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::GlobalMaxPool>>(4, 0, 6, csr, "GCN + max pool" + kind);
         compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::GlobalSumPool>>(4, 0, 6, csr, "GCN + sum pool" + kind);
+        compare_graph_model<canary::Sequential<canary::GATConv<3, 4, 2>, canary::ReLU, canary::GATConv<8, 3, 3, false>,
+                                               canary::GlobalMeanPool>>(4, 0, 6, csr, "GAT + mean pool" + kind);
         compare_graph_model<canary::risk::srr_temporal_gnn<7, 16>, true>(2, 5, 9, csr, "srr_temporal_gnn" + kind);
     }
 }

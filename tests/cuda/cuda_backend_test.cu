@@ -16,6 +16,7 @@
 #include "canary/backend/cuda.hpp"
 #include "canary/backend/cuda/adjacency.hpp"
 #include "canary/core/rng.hpp"
+#include "canary/layers/gat_conv.hpp"
 #include "canary/layers/gcn_conv.hpp"
 #include "canary/layers/layer_norm.hpp"
 #include "canary/layers/multihead_attention.hpp"
@@ -452,6 +453,8 @@ TEST(CudaLayers, GraphLayersMatchCpu) {
             8, 0, 44, csr, "GCN + mean pool" + kind);
         compare_graph_model<canary::Sequential<canary::GCNConv<7, 16>, canary::GlobalMaxPool>>(8, 0, 44, csr, "GCN + max pool" + kind);
         compare_graph_model<canary::Sequential<canary::GCNConv<7, 16>, canary::GlobalSumPool>>(8, 0, 44, csr, "GCN + sum pool" + kind);
+        compare_graph_model<canary::Sequential<canary::GATConv<7, 8, 4>, canary::ReLU, canary::GATConv<32, 16, 2, false>,
+                                               canary::GlobalMeanPool>>(8, 0, 44, csr, "GAT + mean pool" + kind);
     }
 }
 

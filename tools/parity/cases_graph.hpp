@@ -1,15 +1,22 @@
 #pragma once
 // canary_parity cases of the graph layers (torch references in tools/parity/cases_graph.py).
 //   gcn               torch_geometric GCNConv(7, 32) (lin.weight, bias); x (N, 7), adj (N, N), y (N, 32)
+//   gat               torch_geometric GATConv(7, 8, heads=4) (lin.weight, att_src, att_dst, bias);
+//                     x (N, 7), adj (N, N), y (N, 32)
+//   gat_mean          torch_geometric GATConv(7, 8, heads=3, concat=False); x (N, 7), adj (N, N), y (N, 8)
+//   srr_snapshot_gat  gat1, gat2 (7 -> 4x16, 64 -> 4x16), mean over nodes, head Linear(64, 1);
+//                     x (B, N, 7), adj (B, N, N), y (B, 1)
 //   srr_snapshot_gnn  gcn1, gcn2 (7->64, 64->64), mean over nodes, head Linear(64, 1);
 //                     x (B, N, 7), adj (B, N, N), y (B, 1)
 //   srr_temporal_gnn  gcn1, gcn2 per graph, mean over nodes, gru nn.GRU(64, 64, batch_first=True),
 //                     head Linear(64, 1) on the last hidden state; x (B, K, N, 7), adj (B, K, N, N), y (B, 1)
-// adj[.., j, i] is the weight of the edge j -> i (torch_geometric's dense convention).
+// adj[.., j, i] is the weight of the edge j -> i (torch_geometric's dense convention); the GAT
+// cases read only which entries are non-zero.
 #include <string>
 #include <vector>
 
 #include "canary/canary.hpp"
+#include "canary/models/srr_gat.hpp"
 #include "canary/risk/srr.hpp"
 #include "canary/testing/parity.hpp"
 
@@ -64,6 +71,9 @@ void add_graph_network(testing::ParityRegistry& r, std::string name) {
 inline void register_graph_cases(testing::ParityRegistry& r) {
     add_graph_network<GCNConv<7, 32>>(r, "gcn");
     add_graph_network<risk::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
+    add_graph_network<GATConv<7, 8, 4>>(r, "gat");
+    add_graph_network<GATConv<7, 8, 3, false>>(r, "gat_mean");
+    add_graph_network<risk::srr_snapshot_gat<7, 64, 4>>(r, "srr_snapshot_gat");
     r.add("srr_temporal_gnn", [](const testing::ParityArgs& a) {
         using Net = risk::srr_temporal_gnn<7, 64>;
         return a.double_precision() ? run_graph_sequence_parity<Net, double>(a) : run_graph_sequence_parity<Net, float>(a);
