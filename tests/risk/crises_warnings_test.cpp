@@ -66,6 +66,16 @@ TEST(Crises, ReadsAFileAndNamesBadLines) {
         EXPECT_EQ(e.column(), 14u);
     }
     std::filesystem::remove(path);
+    // A date of the right shape but not made of digits, or with month 13, is refused, not ordered as text.
+    for (const char* bad : {"2000-ab-01", "2000-13-01", "2000-01-00"}) {
+        try {
+            (void)cr::parse_crises(std::string("name,peak,trough\nX,") + bad + ",2000-02-03\n", "mem.csv", dates, idx);
+            ADD_FAILURE() << bad;
+        } catch (const canary::parse_error& e) {
+            EXPECT_EQ(e.column(), 3u) << bad;
+            EXPECT_NE(std::string(e.what()).find("YYYY-MM-DD"), std::string::npos) << e.what();
+        }
+    }
 }
 
 TEST(Crises, SplitPurgesAndKeepsTestOutOfTraining) {

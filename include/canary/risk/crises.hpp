@@ -19,6 +19,7 @@
 #include <iterator>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "canary/core/error.hpp"
@@ -81,43 +82,60 @@ inline std::size_t day_on_or_after(const std::vector<std::string>& dates, const 
 /// moved to the first trading day on or after each date). Quoted fields and a BOM are fine.
 /// throws: canary::parse_error naming the line and column for a bad header, date, order, or a date
 ///         outside the data; canary::io_error when the file cannot be read.
+/// requires: dates ascending ISO strings, index.size() == dates.size(); `name` names the text in messages.
+inline std::vector<crisis> parse_crises(std::string_view text, const std::string& name, const std::vector<std::string>& dates,
+                                        std::span<const double> index) {
+    if (dates.empty() || index.size() != dates.size())
+        throw shape_error("parse_crises: " + std::to_string(dates.size()) + " dates and " + std::to_string(index.size()) +
+                          " index values");
+    const auto is_iso_date = [](const std::string& d) {
+        if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+        for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+            if (d[i] < '0' || d[i] > '9') return false;
+        const int month = (d[5] - '0') * 10 + (d[6] - '0'), day = (d[8] - '0') * 10 + (d[9] - '0');
+        return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    };
+    io::csv_reader reader(text, name);
+    io::csv_record r;
+    if (!reader.next(r)) throw parse_error(name, 1, 0, "empty file, expected the header 'name,peak,trough'");
+    if (r.fields.size() != 3 || r.fields[0] != "name" || r.fields[1] != "peak" || r.fields[2] != "trough")
+        throw parse_error(name, r.line, 0, "the header must be 'name,peak,trough'");
+    std::vector<crisis> out;
+    while (reader.next(r)) {
+        if (r.fields.size() != 3)
+            throw parse_error(name, r.line, 0, "expected 3 fields, found " + std::to_string(r.fields.size()));
+        crisis c;
+        c.name = r.fields[0];
+        if (c.name.empty()) throw parse_error(name, r.line, 1, "empty crisis name");
+        for (int k : {1, 2}) {
+            const std::string& d = r.fields[std::size_t(k)];
+            if (!is_iso_date(d))
+                throw parse_error(name, r.line, r.columns[std::size_t(k)],
+                                  io::quote_for_message(d) + " is not a date in YYYY-MM-DD form");
+            const std::size_t day = day_on_or_after(dates, d);
+            if (day >= dates.size() || (k == 1 && d < dates.front()))
+                throw parse_error(name, r.line, r.columns[std::size_t(k)],
+                                  "date " + d + " lies outside the data (" + dates.front() + " .. " + dates.back() + ")");
+            (k == 1 ? c.peak : c.trough) = day;
+        }
+        if (c.trough <= c.peak)
+            throw parse_error(name, r.line, r.columns[2], "the trough must come after the peak");
+        c.drawdown = index[c.trough] / index[c.peak] - 1.0;
+        c.recovered = true;
+        if (!out.empty() && c.peak <= out.back().trough)
+            throw parse_error(name, r.line, r.columns[1], "crises must be in time order and not overlap");
+        out.push_back(c);
+    }
+    return out;
+}
+
+/// parse_crises over the content of `file`.
 inline std::vector<crisis> read_crises(const std::filesystem::path& file, const std::vector<std::string>& dates,
                                        std::span<const double> index) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw io_error(file.string(), "cannot open for reading");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    io::csv_reader reader(text, file.string());
-    io::csv_record r;
-    if (!reader.next(r)) throw parse_error(file.string(), 1, 0, "empty file, expected the header 'name,peak,trough'");
-    if (r.fields.size() != 3 || r.fields[0] != "name" || r.fields[1] != "peak" || r.fields[2] != "trough")
-        throw parse_error(file.string(), r.line, 0, "the header must be 'name,peak,trough'");
-    std::vector<crisis> out;
-    while (reader.next(r)) {
-        if (r.fields.size() != 3)
-            throw parse_error(file.string(), r.line, 0, "expected 3 fields, found " + std::to_string(r.fields.size()));
-        crisis c;
-        c.name = r.fields[0];
-        if (c.name.empty()) throw parse_error(file.string(), r.line, 1, "empty crisis name");
-        for (int k : {1, 2}) {
-            const std::string& d = r.fields[std::size_t(k)];
-            if (d.size() != 10 || d[4] != '-' || d[7] != '-')
-                throw parse_error(file.string(), r.line, r.columns[std::size_t(k)],
-                                  io::quote_for_message(d) + " is not a date in YYYY-MM-DD form");
-            const std::size_t day = day_on_or_after(dates, d);
-            if (day >= dates.size() || (k == 1 && d < dates.front()))
-                throw parse_error(file.string(), r.line, r.columns[std::size_t(k)],
-                                  "date " + d + " lies outside the data (" + dates.front() + " .. " + dates.back() + ")");
-            (k == 1 ? c.peak : c.trough) = day;
-        }
-        if (c.trough <= c.peak)
-            throw parse_error(file.string(), r.line, r.columns[2], "the trough must come after the peak");
-        c.drawdown = index[c.trough] / index[c.peak] - 1.0;
-        c.recovered = true;
-        if (!out.empty() && c.peak <= out.back().trough)
-            throw parse_error(file.string(), r.line, r.columns[1], "crises must be in time order and not overlap");
-        out.push_back(c);
-    }
-    return out;
+    return parse_crises(text, file.string(), dates, index);
 }
 
 /// The spans of one crisis under the crisis-by-crisis protocol (day indices, ascending).
