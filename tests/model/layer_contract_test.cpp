@@ -16,9 +16,9 @@ using namespace canary;
 namespace {
 
 struct NoParams {
-    static constexpr index in_width = any_width;
-    static constexpr index out_width = any_width;
-    static constexpr index param_count = 0;
+    static constexpr canary::index in_width = any_width;
+    static constexpr canary::index out_width = any_width;
+    static constexpr canary::index param_count = 0;
     std::string name() const { return "NoParams"; }
     template <class T, class B>
     Var<T> forward(Tape<T, B>&, ParamSpan<T>, const Var<T>& x) const {
@@ -28,9 +28,9 @@ struct NoParams {
 
 // Tensors listed out of buffer order still tile: the array's order is the state-dict order.
 struct ReorderedSpecs {
-    static constexpr index in_width = 2;
-    static constexpr index out_width = 3;
-    static constexpr index param_count = 9;
+    static constexpr canary::index in_width = 2;
+    static constexpr canary::index out_width = 3;
+    static constexpr canary::index param_count = 9;
     static constexpr std::array<ParamSpec, 2> param_specs{{{"bias", Shape{3}, 6}, {"weight", Shape{3, 2}, 0}}};
     std::string name() const { return "ReorderedSpecs"; }
     template <class T>
@@ -44,11 +44,11 @@ struct ReorderedSpecs {
 };
 
 struct OverlappingSpecs {
-    static constexpr index param_count = 9;
+    static constexpr canary::index param_count = 9;
     static constexpr std::array<ParamSpec, 2> param_specs{{{"weight", Shape{3, 2}, 0}, {"bias", Shape{3}, 5}}};
 };
 struct OverrunningSpecs {
-    static constexpr index param_count = 9;
+    static constexpr canary::index param_count = 9;
     static constexpr std::array<ParamSpec, 2> param_specs{{{"weight", Shape{3, 2}, 0}, {"bias", Shape{3}, 7}}};
 };
 
@@ -83,14 +83,14 @@ namespace {
 template <class Net>
 void expect_names_tile_buffer() {
     Model<Net, double> model(3);
-    std::vector<std::pair<index, index>> ranges;
-    index total = 0;
+    std::vector<std::pair<canary::index, canary::index>> ranges;
+    canary::index total = 0;
     for (const auto& p : model.named_parameters()) {
         ranges.emplace_back(p.offset, p.offset + p.shape.numel());
         total += p.shape.numel();
     }
     std::sort(ranges.begin(), ranges.end());
-    index next = 0;
+    canary::index next = 0;
     for (const auto& [begin, end] : ranges) {
         EXPECT_EQ(begin, next) << model.net().name() << ": a gap or overlap at offset " << next;
         next = end;
@@ -128,5 +128,5 @@ TEST(LayerContract, CompositeNamesTileTheBuffer) {
 TEST(LayerContract, InitDrawsEveryParameterOfALayerWithParameters) {
     // A layer's init must reach all param_count values: none may stay at the buffer's zero.
     Model<ReorderedSpecs, double> model(11);
-    for (index i = 0; i < ReorderedSpecs::param_count; ++i) EXPECT_NE(model.parameters()[i], 0.0) << "value " << i;
+    for (canary::index i = 0; i < ReorderedSpecs::param_count; ++i) EXPECT_NE(model.parameters()[i], 0.0) << "value " << i;
 }
