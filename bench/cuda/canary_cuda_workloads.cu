@@ -1,4 +1,4 @@
-// canary on a CUDA device: the W1, W2 and W3 workloads of DESIGN.md section 5 with the Cuda policy,
+// canary on a CUDA device: the W1, W2 and W3 workloads (docs/performance.md, "Workloads") with the Cuda policy,
 // timed like bench/vs (warm-up, then the median of repeated runs), each timed call ending with
 // cudaDeviceSynchronize so the time covers the device work. float32. One line per row:
 //   <workload> <case> device=cuda ms=<median>

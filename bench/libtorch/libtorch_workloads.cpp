@@ -1,7 +1,8 @@
-// The reference side of the side-by-side benchmark: the W1, W2 and W3 workloads of DESIGN.md
-// section 5 in LibTorch (Debian libtorch-dev), timed the same way as canary's side
-// (bench/vs/canary_workloads.cpp): warm-up, then the median of repeated runs, at a given thread
-// count. Prints one line per row: "<workload> <case> threads=<n> ms=<median>".
+// The reference side of the side-by-side benchmark: the W1, W2 and W3 workloads of
+// docs/performance.md ("Workloads") in LibTorch (Debian libtorch-dev), timed the same way as
+// canary's side (bench/vs/canary_w1_w3.cpp, bench/vs/canary_w2.cpp): warm-up, then the median of
+// repeated runs, at a given thread count. Prints one line per row:
+// "<workload> <case> threads=<n> ms=<median>".
 #include <torch/torch.h>
 
 #include <algorithm>

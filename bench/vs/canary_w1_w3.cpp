@@ -1,6 +1,6 @@
 // canary's side of the side-by-side benchmark for W1 (the CNN-BiLSTM-attention model) and W3 (one
-// large LSTM), DESIGN.md section 5, timed as bench/libtorch/libtorch_workloads.cpp times LibTorch:
-// warm-up, then the median of repeated runs. float32. Prints one line per row:
+// large LSTM; docs/performance.md, "Workloads"), timed as bench/libtorch/libtorch_workloads.cpp
+// times LibTorch: warm-up, then the median of repeated runs. float32. Prints one line per row:
 //   <workload> <case> threads=<n> ms=<median>
 //
 //   canary_w1_w3 [--threads N] [--reps R] [--backend default|eigen|onednn] [--only W/case]

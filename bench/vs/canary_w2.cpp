@@ -1,6 +1,6 @@
 // canary's side of the side-by-side benchmark for W2 (the temporal GNN of arXiv 2512.17185),
-// DESIGN.md section 5, timed as bench/libtorch/libtorch_workloads.cpp times LibTorch: warm-up, then
-// the median of repeated runs. float32. Prints one line per row:
+// docs/performance.md ("Workloads"), timed as bench/libtorch/libtorch_workloads.cpp times
+// LibTorch: warm-up, then the median of repeated runs. float32. Prints one line per row:
 //   W2 train_b8 threads=<n> ms=<median>
 //   W2 infer_b1 threads=<n> ms=<median>
 //

@@ -4,7 +4,8 @@
 //
 // Backends: matmul only calls B::gemm and works on every policy. An operation that touches
 // elements from the host branches on `if constexpr (is_device_backend_v<B>)` to B::device::op(...),
-// the device policy's implementation (canary/backend/cuda/ops.cuh); its else branch is the CPU code.
+// the device policy's implementation (canary::device_ops, canary/backend/device_ops.hpp); its else
+// branch is the CPU code.
 #include <algorithm>
 #include <cmath>
 #include <limits>

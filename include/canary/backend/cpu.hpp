@@ -44,8 +44,9 @@ namespace detail {
 
 /// Eigen packs GEMM operands into blocks that it allocates per call, with malloc when a block is
 /// larger than EIGEN_STACK_ALLOCATION_LIMIT (128 KB): on the Transformer and batch-256 LSTM shapes
-/// that meant an mmap/munmap and fresh page faults on every product (~7% of a Transformer training
-/// step in the kernel). This keeps the blocks in a grow-only per-thread workspace instead.
+/// that means an mmap/munmap and fresh page faults on every product (the cost measured is in
+/// docs/performance.md, "Measurements behind code shapes"). This keeps the blocks in a grow-only
+/// per-thread workspace instead.
 template <class T>
 struct GemmWorkspace {
     T* a = nullptr;

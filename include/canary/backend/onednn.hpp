@@ -65,14 +65,12 @@ struct CpuOneDnn : Cpu {
 
     /// Float GEMMs with m * n * k below this, and matrix-vector products (m == 1 or n == 1), go to
     /// Eigen (Cpu::gemm): there the fixed cost of the library call (checks, dispatch, packing
-    /// set-up; ~0.2-0.5 us) is a large part of the work. Measured on the benchmark machine (Zen 4,
-    /// one thread; docs/performance.md, "GEMM policy"): Eigen wins below ~25k (0.3-0.9x for
-    /// oneDNN), the two are level between ~30k and ~60k, oneDNN wins from ~60k (1.25-1.45x); Eigen
-    /// wins GEMV shapes even at 1 x 1024 x 256.
+    /// set-up) is a large part of the work. The threshold sits in the range where the two were
+    /// level; the crossover measurements are in docs/performance.md, "GEMM policy".
     static constexpr index small_gemm_volume = 32 * 1024;
     /// Float GEMMs with fewer multiply-adds than this run on one thread even when
-    /// canary::num_threads() > 1 (a fork/join costs microseconds; 4M multiply-adds take ~20 us at
-    /// 200 GFLOP/s). Not tuned on an idle machine: a guard, not a measured optimum.
+    /// canary::num_threads() > 1: below it a fork/join costs a noticeable share of the product.
+    /// A guard, not a measured optimum.
     static constexpr index parallel_gemm_volume = index(1) << 22;
 
     /// Same contract as Cpu::gemm: C = alpha * op(A) * op(B) + beta * C, row-major, leading

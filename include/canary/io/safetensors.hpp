@@ -8,7 +8,8 @@
 // Tensors are row-major and little-endian. See docs/safetensors.md.
 //
 // This header lives outside the core include path on purpose: it pulls in nlohmann-json, and
-// only translation units that read or write files should pay for that (DESIGN.md 4.10).
+// only translation units that read or write files should pay for that (docs/design.md,
+// "Dependencies and the include path").
 #include <algorithm>
 #include <bit>
 #include <cerrno>

@@ -12,6 +12,7 @@
 // Equations, BPTT derivation and torch correspondence: docs/layers/gru.md.
 #include <string>
 
+#include "canary/autodiff/math.hpp"
 #include "canary/layers/recurrent.hpp"
 
 namespace canary {

@@ -11,6 +11,7 @@
 // Equations, BPTT derivation and torch correspondence: docs/layers/lstm.md.
 #include <string>
 
+#include "canary/autodiff/math.hpp"
 #include "canary/layers/recurrent.hpp"
 
 namespace canary {

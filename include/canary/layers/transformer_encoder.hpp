@@ -43,8 +43,8 @@ namespace detail {
 /// Dropout for the encoder layer: torch.nn.Dropout semantics (zero with probability p, survivors
 /// scaled by 1/(1-p), identity outside training), but the mask of element i is a hash of (one draw
 /// from the tape's generator, i): SplitMix64's finaliser over a Weyl sequence. Independent
-/// elements vectorise, where Dropout's per-element generator calls are a serial chain (the mask
-/// loop was ~30% of a transformer training step). Same seed, same masks.
+/// elements vectorise, where Dropout's per-element generator calls are a serial chain (its cost:
+/// docs/performance.md, "Measurements behind code shapes"). Same seed, same masks.
 template <class T, class B>
 Var<T> encoder_dropout(Tape<T, B>& tape, double p, const Var<T>& x) {
     if (!tape.training() || p == 0.0) return x;

@@ -1,5 +1,5 @@
 #pragma once
-// The CNN-BiLSTM-attention crash classifier of arXiv 2502.06847 (DESIGN.md section 5, W1) as one
+// The CNN-BiLSTM-attention crash classifier of arXiv 2502.06847 (workload W1 of docs/performance.md) as one
 // type alias:
 //
 //   x (B, T, In)
