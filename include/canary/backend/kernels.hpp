@@ -2,7 +2,7 @@
 // Kernel bodies shared by every backend: small CANARY_HD functors over one index. A backend runs
 // them with B::for_each_index(n, body): the CPU policy as a plain loop, the CUDA policy as a
 // grid-stride kernel. The CPU tests run these bodies on the host and compare them with the CPU
-// operations (tests/backend/kernels_test.cpp), so the code the GPU executes is tested here too.
+// operations (tests/backend/backend_kernels_test.cpp), so the code the GPU executes is tested here too.
 //
 // Conventions: matrices are row-major views (pointer, row stride); a body writes only the
 // elements its index owns, so iterations are independent. Sums keep the CPU operations' order

@@ -17,7 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "canary/autodiff/ops.hpp"
+#include "canary/autodiff/ops.hpp"  // weighted_time_sum
+#include "canary/backend/traits.hpp"  // read_on_host
 #include "canary/model/layer.hpp"
 
 namespace canary {

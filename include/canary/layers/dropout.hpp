@@ -3,9 +3,9 @@
 // and the survivors are scaled by 1/(1-p) (inverted dropout), so inference is the identity. The
 // mask comes from the tape's generator: the same seed gives the same masks.
 #include <string>
-#include <vector>
 
 #include "canary/autodiff/expr.hpp"
+#include "canary/backend/traits.hpp"  // fill_from_host
 #include "canary/model/layer.hpp"
 
 namespace canary {

@@ -13,9 +13,8 @@
 #include <cmath>
 #include <string>
 
+#include "canary/autodiff/graph_ops.hpp"  // gcn_aggregate
 #include "canary/autodiff/ops.hpp"
-#include "canary/backend/kernels.hpp"
-#include "canary/backend/parallel.hpp"
 #include "canary/layers/graph_batch.hpp"
 #include "canary/model/layer.hpp"
 
