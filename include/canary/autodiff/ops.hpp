@@ -298,58 +298,35 @@ Var<T> weighted_time_sum(Tape<T, B>& tape, const Var<T>& weights, const Var<T>& 
 }
 
 namespace kernels {
-/// y(b, i) = x(b, i) + table(i) over a contiguous (batch, time * dim) view.
+/// y(b, i) = x(b, i) + table(i) over contiguous (batch, n) rows; a (row, column) body.
 template <class T>
 struct AddTable {
     const T* x;
     const T* table;
     T* y;
     index n;  // time * dim
-    CANARY_HD void operator()(index k) const { y[k] = x[k] + table[k - (k / n) * n]; }
+    CANARY_HD void operator()(index b, index i) const { y[b * n + i] = x[b * n + i] + table[i]; }
 };
 }  // namespace kernels
 
 namespace detail {
-/// The device path of add_time_table: one kernel forward; backward one element-wise kernel for x
-/// and one column-sum kernel (batches in order) for the table.
+/// y(b, t, :) = x(b, t, :) + table(t, :) for a contiguous (batch, time, dim) x and a (time, dim)
+/// table; the adjoints reach x and, when table_adj is given, the table (batches summed in order).
+/// One statement for every policy: a vectorised row loop on the CPU, one kernel on a device.
 template <class T, class B>
-Var<T> add_time_table_device(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj) {
+Var<T> add_time_table(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj, const std::string& who) {
+    if (x.shape.rank() != 3 || !x.contiguous()) throw shape_error(who + ": input must be a (batch, time, features) tensor");
     const index batch = x.shape[0], n = x.shape[1] * x.shape[2];
     const bool grad = tape.recording() && (x.requires_grad() || table_adj);
     Var<T> y = tape.make(x.shape, grad);
-    B::for_each_index(batch * n, kernels::AddTable<T>{x.val, table, y.val, n});
+    B::for_each_row(batch, n, kernels::AddTable<T>{x.val, table, y.val, n});
     if (grad) {
         tape.record([x, y, table_adj, batch, n] {
-            if (x.adj) B::for_each_index(batch * n, kernels::CopyMatrix<T>{y.adj, n, x.adj, n, n, true});
+            if (x.adj) B::for_each_row(batch, n, kernels::CopyRows<T, true>{y.adj, n, x.adj, n});
             if (table_adj) B::for_each_index(n, kernels::ColumnSums<T>{y.adj, n, batch, table_adj});
         });
     }
     return y;
-}
-
-template <class T, class B>
-Var<T> add_time_table(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj, const std::string& who) {
-    if (x.shape.rank() != 3 || !x.contiguous()) throw shape_error(who + ": input must be a (batch, time, features) tensor");
-    if constexpr (is_device_backend_v<B>) {
-        return add_time_table_device(tape, x, table, table_adj);
-    } else {
-        const index batch = x.shape[0], time = x.shape[1], dim = x.shape[2];
-        const bool grad = tape.recording() && (x.requires_grad() || table_adj);
-        Var<T> y = tape.make(x.shape, grad);
-        for (index b = 0; b < batch; ++b)
-            for (index i = 0; i < time * dim; ++i) y.val[b * time * dim + i] = x.val[b * time * dim + i] + table[i];
-        if (grad) {
-            tape.record([x, y, table_adj, batch, time, dim] {
-                for (index b = 0; b < batch; ++b)
-                    for (index i = 0; i < time * dim; ++i) {
-                        const T g = y.adj[b * time * dim + i];
-                        if (x.adj) x.adj[b * time * dim + i] += g;
-                        if (table_adj) table_adj[i] += g;
-                    }
-            });
-        }
-        return y;
-    }
 }
 }  // namespace detail
 
