@@ -8,7 +8,7 @@
 #include "canary/core/error.hpp"
 #include "canary/core/rng.hpp"
 #include "canary/core/shape.hpp"
-#include "canary/core/xtensor_interop.hpp"
+#include "canary/data/xtensor_interop.hpp"
 #include "canary/layers.hpp"
 #include "canary/model.hpp"
 #include "canary/testing/gradient_check.hpp"

@@ -17,7 +17,6 @@
 #include "canary/layers/pooling.hpp"
 #include "canary/layers/positional_encoding.hpp"
 #include "canary/layers/recurrent.hpp"
-#include "canary/layers/streaming.hpp"
 #include "canary/layers/tcn.hpp"
 #include "canary/layers/time_distributed.hpp"
 #include "canary/layers/transformer_encoder.hpp"

@@ -3,3 +3,4 @@
 #include "canary/model/layer.hpp"
 #include "canary/model/model.hpp"
 #include "canary/model/sequential.hpp"
+#include "canary/model/streaming.hpp"

@@ -1,6 +1,6 @@
 // The device code path, run on the host. `HostDevice` is a test policy that declares itself a
 // device backend but keeps host memory and Cpu's GEMM: every operation then takes the branch the
-// CUDA policy takes (canary/backend/device_ops.hpp, the generic recurrent cells, the expression
+// CUDA policy takes (canary/autodiff/device_ops.hpp, the recurrent step bodies, the expression
 // kernel bodies, the device Adam), with kernels run as sequential loops. Comparing with the Cpu
 // policy checks the device algorithms here, without a GPU; tests/cuda checks the launches on one.
 #include <gtest/gtest.h>
@@ -15,18 +15,16 @@
 
 #include "canary/autodiff/ops.hpp"
 #include "canary/io/state_dict.hpp"
-#include "canary/backend/device_ops.hpp"
+#include "canary/autodiff/device_ops.hpp"
 #include "canary/layers/activations.hpp"
 #include "canary/layers/attention.hpp"
 #include "canary/layers/bidirectional.hpp"
 #include "canary/layers/conv1d.hpp"
-#include "canary/layers/conv1d_generic.hpp"
 #include "canary/layers/dropout.hpp"
 #include "canary/layers/pooling.hpp"
 #include "canary/layers/dense.hpp"
 #include "canary/layers/gru.hpp"
 #include "canary/layers/lstm.hpp"
-#include "canary/layers/recurrent_generic.hpp"
 #include "canary/model/model.hpp"
 #include "canary/model/sequential.hpp"
 #include "canary/core/rng.hpp"
@@ -35,7 +33,7 @@
 #include "canary/layers/layer_norm.hpp"
 #include "canary/layers/multihead_attention.hpp"
 #include "canary/layers/positional_encoding.hpp"
-#include "canary/layers/streaming.hpp"
+#include "canary/model/streaming.hpp"
 #include "canary/layers/tcn.hpp"
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
@@ -58,7 +56,6 @@ namespace {
 struct HostDevice : Cpu {
     static constexpr const char* name = "host-device";
     static constexpr bool on_device = true;
-    using device = canary::device_ops;
     template <class T>
     static void to_device(const T* host, T* dev, idx n) {
         if (n > 0) std::memcpy(dev, host, sizeof(T) * static_cast<std::size_t>(n));
@@ -72,6 +69,11 @@ struct HostDevice : Cpu {
     template <class F>
     static void for_each_index(idx n, const F& body) {
         for (idx i = 0; i < n; ++i) body(i);
+    }
+    /// (row, column) bodies through the flat-index wrapper canary::Cuda uses.
+    template <class F>
+    static void for_each_row(idx rows, idx cols, const F& body) {
+        if (cols > 0) for_each_index(rows * cols, canary::kernels::RowCol<F>{body, cols});
     }
     template <class T, class F>
     static void reduce(idx n, const F& f, T divisor, T* out) {

@@ -21,7 +21,7 @@
 #include "canary/layers/layer_norm.hpp"
 #include "canary/layers/multihead_attention.hpp"
 #include "canary/layers/positional_encoding.hpp"
-#include "canary/layers/streaming.hpp"
+#include "canary/model/streaming.hpp"
 #include "canary/layers/tcn.hpp"
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "canary/autodiff/math.hpp"
+#include "canary/core/math.hpp"
 #include "canary/autodiff/tape.hpp"
 #include "canary/backend/parallel.hpp"
 #include "canary/core/hd.hpp"

@@ -16,7 +16,7 @@
 #include <concepts>
 #include <type_traits>
 
-#include "canary/autodiff/math.hpp"
+#include "canary/core/math.hpp"
 #include "canary/autodiff/tape.hpp"
 #include "canary/autodiff/var.hpp"
 

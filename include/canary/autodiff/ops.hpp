@@ -3,14 +3,15 @@
 // docs/autodiff.md; each backward closure below is the corresponding formula.
 //
 // Backends: matmul only calls B::gemm and works on every policy. An operation that touches
-// elements from the host branches on `if constexpr (is_device_backend_v<B>)` to B::device::op(...),
-// the device policy's implementation (canary::device_ops, canary/backend/device_ops.hpp); its else
-// branch is the CPU code.
+// elements from the host branches on `if constexpr (is_device_backend_v<B>)` to device_ops::op(...)
+// (canary/autodiff/device_ops.hpp, written with kernel bodies that any device policy runs); its
+// else branch is the CPU code.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 
+#include "canary/autodiff/device_ops.hpp"
 #include "canary/autodiff/expr.hpp"
 #include "canary/autodiff/tape.hpp"
 
@@ -59,7 +60,7 @@ Var<T> linear(Tape<T, B>& tape, const Var<T>& x, const Var<T>& w, const Var<T>& 
     const bool has_bias = b.val != nullptr;
     if (has_bias && b.numel() != out) detail::fail("linear", "bias " + b.shape.str() + " for " + std::to_string(out) + " outputs");
     if constexpr (is_device_backend_v<B>) {
-        return B::device::linear(tape, x, w, b);
+        return device_ops::linear(tape, x, w, b);
     } else {
         const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || (has_bias && b.requires_grad()));
         const index rows = x.rows();
@@ -89,7 +90,7 @@ Var<T> linear(Tape<T, B>& tape, const Var<T>& x, const Var<T>& w, const Var<T>& 
 template <class T, class B>
 Var<T> sum(Tape<T, B>& tape, const Var<T>& x) {
     if constexpr (is_device_backend_v<B>) {
-        return B::device::sum(tape, x);
+        return device_ops::sum(tape, x);
     } else {
         const bool grad = tape.recording() && x.requires_grad();
         Var<T> s = tape.make(Shape{1}, grad);
@@ -119,7 +120,7 @@ Var<T> mean(Tape<T, B>& tape, const Var<T>& x) {
 template <class T, class B>
 Var<T> sum_rows(Tape<T, B>& tape, const Var<T>& x) {
     if constexpr (is_device_backend_v<B>) {
-        return B::device::sum_rows(tape, x);
+        return device_ops::sum_rows(tape, x);
     } else {
         const bool grad = tape.recording() && x.requires_grad();
         const index C = x.cols();
@@ -146,7 +147,7 @@ Var<T> sum_rows(Tape<T, B>& tape, const Var<T>& x) {
 template <class T, class B>
 Var<T> sum_cols(Tape<T, B>& tape, const Var<T>& x) {
     if constexpr (is_device_backend_v<B>) {
-        return B::device::sum_cols(tape, x);
+        return device_ops::sum_cols(tape, x);
     } else {
         const bool grad = tape.recording() && x.requires_grad();
         Var<T> s = tape.make(Shape{x.rows(), 1}, grad);
@@ -176,7 +177,7 @@ template <class T, class B>
 Var<T> concat_cols(Tape<T, B>& tape, const Var<T>& a, const Var<T>& b) {
     if (a.rows() != b.rows()) detail::fail("concat_cols", "row counts differ: " + a.shape.str() + " and " + b.shape.str());
     if constexpr (is_device_backend_v<B>) {
-        return B::device::concat_cols(tape, a, b);
+        return device_ops::concat_cols(tape, a, b);
     } else {
         const bool grad = tape.recording() && (a.requires_grad() || b.requires_grad());
         const index ca = a.cols(), cb = b.cols();
@@ -216,7 +217,7 @@ Var<T> copy(Tape<T, B>& tape, const Var<T>& x) {
 template <class T, class B>
 Var<T> softmax(Tape<T, B>& tape, const Var<T>& x) {
     if constexpr (is_device_backend_v<B>) {
-        return B::device::softmax(tape, x);
+        return device_ops::softmax(tape, x);
     } else {
         const bool grad = tape.recording() && x.requires_grad();
         Var<T> y = tape.make(x.contiguous() ? x.shape : Shape{x.rows(), x.cols()}, grad);
@@ -249,5 +250,84 @@ Var<T> softmax(Tape<T, B>& tape, const Var<T>& x) {
         return y;
     }
 }
+
+/// context(b, :) = sum_t weights(b, t) * x(b, t, :): a (B, T) weighting of a (B, T, F) sequence
+/// -> (B, F). Per batch row it is the product weights_b (1, T) x X_b (T, F), so
+///   dweights_b += dcontext_b X_b^T   and   dX_b += weights_b^T dcontext_b.
+/// requires: x rank 3 (B, T, F) with the matrix row stride x.ld; weights (B, T) with row stride ld.
+template <class T, class B>
+Var<T> weighted_time_sum(Tape<T, B>& tape, const Var<T>& weights, const Var<T>& x) {
+    if (x.shape.rank() != 3 || weights.rows() != x.shape[0] || weights.cols() != x.shape[1])
+        detail::fail("weighted_time_sum", "weights " + weights.shape.str() + " do not fit the sequence " + x.shape.str());
+    const index batch = x.shape[0], steps = x.shape[1], F = x.cols();
+    const bool grad = tape.recording() && (weights.requires_grad() || x.requires_grad());
+    Var<T> context = tape.make(Shape{batch, F}, grad);
+    if constexpr (is_device_backend_v<B>) {
+        // The device path: the same products, each as ONE batched GEMM over the batch rows.
+        gemm_strided_batched<B>(batch, false, false, 1, F, steps, T(1), weights.val, steps, weights.ld, x.val, x.ld,
+                                steps * x.ld, T(0), context.val, F, F);
+        if (grad) {
+            tape.record([weights, x, context, batch, steps, F] {
+                if (weights.adj)
+                    gemm_strided_batched<B>(batch, false, true, 1, steps, F, T(1), context.adj, F, F, x.val, x.ld, steps * x.ld,
+                                            T(1), weights.adj, steps, weights.ld);
+                if (x.adj)
+                    gemm_strided_batched<B>(batch, true, false, steps, F, 1, T(1), weights.val, steps, weights.ld, context.adj,
+                                            F, F, T(1), x.adj, x.ld, steps * x.ld);
+            });
+        }
+    } else {
+        for (index b = 0; b < batch; ++b)
+            B::gemm(false, false, 1, F, steps, T(1), weights.val + b * weights.ld, steps, x.val + b * steps * x.ld, x.ld,
+                    T(0), context.val + b * F, F);
+        if (grad) {
+            tape.record([weights, x, context, batch, steps, F] {
+                for (index b = 0; b < batch; ++b) {
+                    const T* g = context.adj + b * F;
+                    const T* xb = x.val + b * steps * x.ld;
+                    if (weights.adj)
+                        B::gemm(false, true, 1, steps, F, T(1), g, F, xb, x.ld, T(1), weights.adj + b * weights.ld, steps);
+                    if (x.adj)
+                        B::gemm(true, false, steps, F, 1, T(1), weights.val + b * weights.ld, steps, g, F, T(1),
+                                x.adj + b * steps * x.ld, x.ld);
+                }
+            });
+        }
+    }
+    return context;
+}
+
+namespace kernels {
+/// y(b, i) = x(b, i) + table(i) over contiguous (batch, n) rows; a (row, column) body.
+template <class T>
+struct AddTable {
+    const T* x;
+    const T* table;
+    T* y;
+    index n;  // time * dim
+    CANARY_HD void operator()(index b, index i) const { y[b * n + i] = x[b * n + i] + table[i]; }
+};
+}  // namespace kernels
+
+namespace detail {
+/// y(b, t, :) = x(b, t, :) + table(t, :) for a contiguous (batch, time, dim) x and a (time, dim)
+/// table; the adjoints reach x and, when table_adj is given, the table (batches summed in order).
+/// One statement for every policy: a vectorised row loop on the CPU, one kernel on a device.
+template <class T, class B>
+Var<T> add_time_table(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj, const std::string& who) {
+    if (x.shape.rank() != 3 || !x.contiguous()) throw shape_error(who + ": input must be a (batch, time, features) tensor");
+    const index batch = x.shape[0], n = x.shape[1] * x.shape[2];
+    const bool grad = tape.recording() && (x.requires_grad() || table_adj);
+    Var<T> y = tape.make(x.shape, grad);
+    B::for_each_row(batch, n, kernels::AddTable<T>{x.val, table, y.val, n});
+    if (grad) {
+        tape.record([x, y, table_adj, batch, n] {
+            if (x.adj) B::for_each_row(batch, n, kernels::CopyRows<T, true>{y.adj, n, x.adj, n});
+            if (table_adj) B::for_each_index(n, kernels::ColumnSums<T>{y.adj, n, batch, table_adj});
+        });
+    }
+    return y;
+}
+}  // namespace detail
 
 }  // namespace canary

@@ -15,7 +15,7 @@
 
 // Inner loops over contiguous columns carry no dependence between iterations; telling the
 // compiler lets it vectorise the fused element-wise kernels (including the transcendental
-// functions of canary/autodiff/math.hpp) even when it cannot prove that leaves do not alias.
+// functions of canary/core/math.hpp) even when it cannot prove that leaves do not alias.
 #if defined(__clang__)
 #define CANARY_VECTORIZE _Pragma("clang loop vectorize(assume_safety)")
 #elif defined(__GNUC__)
@@ -234,6 +234,18 @@ struct Cpu {
     static void for_each_index(index n, const F& body) {
         CANARY_VECTORIZE
         for (index i = 0; i < n; ++i) body(i);
+    }
+
+    /// Runs body(r, j) for r in [0, rows), j in [0, cols): a row loop around a vectorised column
+    /// loop, the shape of the hand-written CPU loops over (batch, hidden) or (rows, features). A
+    /// device policy runs the same body over rows * cols indices.
+    /// requires: distinct (r, j) write distinct memory.
+    template <class F>
+    static void for_each_row(index rows, index cols, const F& body) {
+        for (index r = 0; r < rows; ++r) {
+            CANARY_VECTORIZE
+            for (index j = 0; j < cols; ++j) body(r, j);
+        }
     }
 };
 

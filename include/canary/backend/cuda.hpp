@@ -22,11 +22,8 @@
 
 #include "canary/backend/cpu.hpp"
 #include "canary/backend/cuda/runtime.hpp"
-#include "canary/backend/device_ops.hpp"
 #include "canary/backend/kernels.hpp"
 #include "canary/core/hd.hpp"
-#include "canary/layers/conv1d_generic.hpp"
-#include "canary/layers/recurrent_generic.hpp"
 
 namespace canary {
 
@@ -83,8 +80,6 @@ struct Cuda {
     static constexpr const char* name = "cuda";
     static constexpr bool on_device = true;
     static constexpr bool device_pass = true;  // kernels run nvcc's device code (see traits.hpp)
-    /// The device implementations operations dispatch to (B::device::sum(tape, x), ...).
-    using device = device_ops;
 
     /// C = alpha op(A) op(B) + beta C in row-major terms (the contract of Cpu::gemm). cuBLAS is
     /// column-major: a row-major (r x c) matrix with stride ld is its column-major transpose with
@@ -186,6 +181,12 @@ struct Cuda {
     template <class F>
     static void for_each_index(index n, const F& body) {
         cuda::launch(n, body, "canary::Cuda::for_each_index kernel launch", __FILE__, __LINE__);
+    }
+
+    /// Cpu::for_each_row's body(r, j) as one kernel over rows * cols indices.
+    template <class F>
+    static void for_each_row(index rows, index cols, const F& body) {
+        if (cols > 0) for_each_index(rows * cols, kernels::RowCol<F>{body, cols});
     }
 };
 

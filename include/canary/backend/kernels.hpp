@@ -10,7 +10,7 @@
 #include <cmath>
 #include <limits>
 
-#include "canary/autodiff/math.hpp"
+#include "canary/core/math.hpp"
 #include "canary/core/hd.hpp"
 #include "canary/core/shape.hpp"
 
@@ -26,6 +26,57 @@ CANARY_HD inline void shared_add(T* p, T v) {
     *p += v;
 #endif
 }
+
+/// body(r, j) for k = r * cols + j: how a device policy runs a (row, column) body (Cpu::for_each_row)
+/// over one flat index.
+template <class F>
+struct RowCol {
+    F body;
+    index cols;
+    CANARY_HD void operator()(index k) const {
+        const index r = k / cols;
+        body(r, k - r * cols);
+    }
+};
+
+/// dst(r, j) = src(r, j), or += with Accumulate; a (row, column) body.
+template <class T, bool Accumulate>
+struct CopyRows {
+    const T* src;
+    index lds;
+    T* dst;
+    index ldd;
+    CANARY_HD void operator()(index r, index j) const {
+        if constexpr (Accumulate) dst[r * ldd + j] += src[r * lds + j];
+        else dst[r * ldd + j] = src[r * lds + j];
+    }
+};
+
+/// dst(r, j) = value; a (row, column) body.
+template <class T>
+struct FillRows {
+    T* dst;
+    index ldd;
+    T value;
+    CANARY_HD void operator()(index r, index j) const { dst[r * ldd + j] = value; }
+};
+
+/// dst[k] = a[k] + b[k] (an n-vector).
+template <class T>
+struct AddVectors {
+    const T* a;
+    const T* b;
+    T* dst;
+    CANARY_HD void operator()(index k) const { dst[k] = a[k] + b[k]; }
+};
+
+/// dst[k] += src[k] (an n-vector).
+template <class T>
+struct AddInto {
+    const T* src;
+    T* dst;
+    CANARY_HD void operator()(index k) const { dst[k] += src[k]; }
+};
 
 /// p[k] = value (an n-vector)
 template <class T>

@@ -1,8 +1,10 @@
 #pragma once
 // What generic code may ask of a backend policy without knowing it. A policy whose buffers live on
-// an accelerator declares `static constexpr bool on_device = true`; operations then dispatch to the
-// policy's device implementations (`B::device::...`) instead of touching memory from the host. The
-// CPU policy declares nothing, so this header never pulls device headers into a CPU build.
+// an accelerator declares `static constexpr bool on_device = true`; operations (autodiff/) then run
+// their kernel bodies through the policy instead of touching memory from the host. The CPU policy
+// declares nothing, so this header never pulls device headers into a CPU build.
+#include <vector>
+
 #include "canary/core/shape.hpp"
 
 namespace canary {
@@ -12,6 +14,12 @@ inline constexpr bool is_device_backend_v = [] {
     if constexpr (requires { B::on_device; }) return static_cast<bool>(B::on_device);
     else return false;
 }();
+
+/// Whether generic code may split B's work over host threads (canary::parallel_invoke): a host
+/// policy's buffers are host memory that two threads can fill side by side; a device policy queues
+/// its kernels on one stream from one thread, so its work is never split.
+template <class B>
+inline constexpr bool host_parallel_v = !is_device_backend_v<B>;
 
 /// Whether B runs kernel bodies in nvcc's device pass (CANARY_DEVICE_PASS), where an expression
 /// leaf without adjoint is resolved to nullptr and skipped, and broadcast adjoints are added
@@ -41,11 +49,32 @@ void gemm_strided_batched(index count, bool trans_a, bool trans_b, index m, inde
     }
 }
 
-/// The backend-generic forward of a layer (written with B::gemm, B::for_each_index and the kernel
-/// bodies only), which device policies run; specialised in canary/layers/*_generic.hpp, which the
-/// device policy headers include. A layer's forward dispatches to `device_forward<Layer>::run(layer,
-/// tape, params, x)` when `is_device_backend_v<B>`.
-template <class Layer>
-struct device_forward;
+/// Writes value(i) for i = 0, 1, ..., n - 1 (in that order) to dst in B's memory: directly on a
+/// host policy; on a device policy into a host buffer, then one transfer. For values that come
+/// from host-side state (the tape's random generator, a table computed in double), so that a
+/// device model sees exactly the CPU model's values.
+template <class B, class T, class F>
+void fill_from_host(T* dst, index n, F&& value) {
+    if constexpr (is_device_backend_v<B>) {
+        std::vector<T> host(static_cast<std::size_t>(n));
+        for (index i = 0; i < n; ++i) host[static_cast<std::size_t>(i)] = value(i);
+        B::to_device(host.data(), dst, n);
+    } else {
+        for (index i = 0; i < n; ++i) dst[i] = value(i);
+    }
+}
+
+/// Calls read(p) with p pointing to host memory holding the n contiguous values at src in B's
+/// memory: src itself on a host policy (no copy), a temporary host copy on a device policy.
+template <class B, class T, class F>
+void read_on_host(const T* src, index n, F&& read) {
+    if constexpr (is_device_backend_v<B>) {
+        std::vector<T> host(static_cast<std::size_t>(n));
+        B::to_host(src, host.data(), n);
+        read(static_cast<const T*>(host.data()));
+    } else {
+        read(src);
+    }
+}
 
 }  // namespace canary

@@ -17,56 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "canary/autodiff/ops.hpp"
+#include "canary/autodiff/ops.hpp"  // weighted_time_sum
+#include "canary/backend/traits.hpp"  // read_on_host
 #include "canary/model/layer.hpp"
 
 namespace canary {
-
-/// context(b, :) = sum_t weights(b, t) * x(b, t, :): a (B, T) weighting of a (B, T, F) sequence
-/// -> (B, F). Per batch row it is the product weights_b (1, T) x X_b (T, F), so
-///   dweights_b += dcontext_b X_b^T   and   dX_b += weights_b^T dcontext_b.
-/// requires: x rank 3 (B, T, F) with the matrix row stride x.ld; weights (B, T) with row stride ld.
-template <class T, class B>
-Var<T> weighted_time_sum(Tape<T, B>& tape, const Var<T>& weights, const Var<T>& x) {
-    if (x.shape.rank() != 3 || weights.rows() != x.shape[0] || weights.cols() != x.shape[1])
-        detail::fail("weighted_time_sum", "weights " + weights.shape.str() + " do not fit the sequence " + x.shape.str());
-    const index batch = x.shape[0], steps = x.shape[1], F = x.cols();
-    const bool grad = tape.recording() && (weights.requires_grad() || x.requires_grad());
-    Var<T> context = tape.make(Shape{batch, F}, grad);
-    if constexpr (is_device_backend_v<B>) {
-        // The device path: the same products, each as ONE batched GEMM over the batch rows.
-        gemm_strided_batched<B>(batch, false, false, 1, F, steps, T(1), weights.val, steps, weights.ld, x.val, x.ld,
-                                steps * x.ld, T(0), context.val, F, F);
-        if (grad) {
-            tape.record([weights, x, context, batch, steps, F] {
-                if (weights.adj)
-                    gemm_strided_batched<B>(batch, false, true, 1, steps, F, T(1), context.adj, F, F, x.val, x.ld, steps * x.ld,
-                                            T(1), weights.adj, steps, weights.ld);
-                if (x.adj)
-                    gemm_strided_batched<B>(batch, true, false, steps, F, 1, T(1), weights.val, steps, weights.ld, context.adj,
-                                            F, F, T(1), x.adj, x.ld, steps * x.ld);
-            });
-        }
-    } else {
-        for (index b = 0; b < batch; ++b)
-            B::gemm(false, false, 1, F, steps, T(1), weights.val + b * weights.ld, steps, x.val + b * steps * x.ld, x.ld,
-                    T(0), context.val + b * F, F);
-        if (grad) {
-            tape.record([weights, x, context, batch, steps, F] {
-                for (index b = 0; b < batch; ++b) {
-                    const T* g = context.adj + b * F;
-                    const T* xb = x.val + b * steps * x.ld;
-                    if (weights.adj)
-                        B::gemm(false, true, 1, steps, F, T(1), g, F, xb, x.ld, T(1), weights.adj + b * weights.ld, steps);
-                    if (x.adj)
-                        B::gemm(true, false, steps, F, 1, T(1), weights.val + b * weights.ld, steps, g, F, T(1),
-                                x.adj + b * steps * x.ld, x.ld);
-                }
-            });
-        }
-    }
-    return context;
-}
 
 /// Receives a copy of the attention weights alpha (batch, time) at every forward pass of the
 /// layer it is attached to. Values are stored in double whatever the model's scalar type.
@@ -170,14 +125,10 @@ struct TemporalAttention {
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         const Attended<T> out = attend(tape, p, x);
         if (probe) {
-            if constexpr (is_device_backend_v<B>) {
-                // The probe reads on the host: give it a host copy of the (contiguous) weights.
-                std::vector<T> host(static_cast<std::size_t>(out.alpha.numel()));
-                B::to_host(out.alpha.val, host.data(), out.alpha.numel());
-                probe->capture(Var<T>{host.data(), nullptr, out.alpha.shape, out.alpha.cols()});
-            } else {
-                probe->capture(out.alpha);
-            }
+            // The probe reads on the host; softmax's result is contiguous (row stride = width).
+            read_on_host<B>(out.alpha.val, out.alpha.numel(), [&](const T* host) {
+                probe->capture(Var<T>{const_cast<T*>(host), nullptr, out.alpha.shape, out.alpha.cols()});
+            });
         }
         return out.context;
     }

@@ -7,12 +7,14 @@
 // Implementation: im2col. The forward gathers, for every output step, the Kernel input rows it
 // sees into one row of a (B*Tout, Kernel*In) buffer in the tape arena (zeros where the window
 // hangs over the padding) and multiplies it by the weight re-laid as (Out, Kernel*In): one GEMM.
-// The backward is two GEMMs (weight gradient, column gradient) plus a col2im scatter-add.
+// The backward is two GEMMs (weight gradient, column gradient) plus a col2im scatter-add. The
+// computation is the operation canary::conv1d (autodiff/conv_ops.hpp); the layer owns the
+// parameters, the padding and the shape checks.
 #include <array>
 #include <cmath>
 #include <string>
 
-#include "canary/autodiff/tape.hpp"
+#include "canary/autodiff/conv_ops.hpp"
 #include "canary/core/error.hpp"
 #include "canary/model/layer.hpp"
 
@@ -126,92 +128,11 @@ struct Conv1D {
     /// Records the layer's forward pass on the tape (input and output shapes: see the class).
     template <class T, class B>
     Var<T> forward(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
-        if constexpr (is_device_backend_v<B>) return device_forward<Conv1D>::run(*this, tape, p, x);  // conv1d_generic.hpp
-        else return forward_cpu(tape, p, x);
-    }
-
-    /// The host implementation of forward (im2col rows times the re-laid weight, one GEMM).
-    template <class T, class B>
-    Var<T> forward_cpu(Tape<T, B>& tape, ParamSpan<T> p, const Var<T>& x) const {
         if (x.shape.rank() != 3 || x.cols() != In) bad_input(x.shape);
-        const index batch = x.shape[0], steps = x.shape[1];
-        const index steps_out = output_length(steps);
+        const index steps_out = output_length(x.shape[1]);
         if (steps_out <= 0) too_short(x.shape);
-        const index pad_left = padding.left(receptive_field);
-        constexpr index window = Kernel * In;  // one im2col row
-        const index rows_out = batch * steps_out;
-
-        const Var<T> w = p.var(param_specs[0]);
-        const Var<T> bias = p.var(param_specs[1]);
-        const bool grad = tape.recording() && (x.requires_grad() || w.requires_grad() || bias.requires_grad());
-
-        // Weight re-laid from torch's (Out, In, K) to (Out, K*In) so that it matches the im2col
-        // rows, whose column block k holds the input row seen by kernel tap k.
-        T* w_taps = tape.scratch(weight_count);
-        for (index o = 0; o < Out; ++o)
-            for (index i = 0; i < In; ++i)
-                for (index k = 0; k < Kernel; ++k) w_taps[o * window + k * In + i] = w.val[(o * In + i) * Kernel + k];
-
-        T* columns = tape.scratch(rows_out * window);
-        for (index b = 0; b < batch; ++b) {
-            for (index t = 0; t < steps_out; ++t) {
-                T* row = columns + (b * steps_out + t) * window;
-                for (index k = 0; k < Kernel; ++k) {
-                    const index source = t * Stride - pad_left + k * Dilation;
-                    if (source < 0 || source >= steps) B::zero(row + k * In, In);
-                    else B::copy(x.val + (b * steps + source) * x.ld, row + k * In, In);
-                }
-            }
-        }
-
-        Var<T> y = tape.make(Shape{batch, steps_out, Out}, grad);
-        for (index r = 0; r < rows_out; ++r) B::copy(bias.val, y.val + r * Out, Out);
-        B::gemm(false, true, rows_out, Out, window, T(1), columns, window, w_taps, window, T(1), y.val, Out);
-
-        if (grad) {
-            // Backward buffers are taken now: the backward pass must not allocate.
-            T* d_columns = x.adj ? tape.scratch(rows_out * window) : nullptr;
-            T* d_w_taps = w.adj ? tape.scratch(weight_count) : nullptr;
-            tape.record([x, w, bias, y, columns, w_taps, d_columns, d_w_taps, batch, steps, steps_out, pad_left,
-                         rows_out] {
-                if (bias.adj) {
-                    for (index r = 0; r < rows_out; ++r) {
-                        const T* g = y.adj + r * Out;
-                        CANARY_VECTORIZE
-                        for (index o = 0; o < Out; ++o) bias.adj[o] += g[o];
-                    }
-                }
-                if (d_w_taps) {
-                    // dW_taps = dY^T columns, then permuted back into torch's (Out, In, K) and added.
-                    B::gemm(true, false, Out, window, rows_out, T(1), y.adj, Out, columns, window, T(0), d_w_taps,
-                            window);
-                    for (index o = 0; o < Out; ++o)
-                        for (index i = 0; i < In; ++i)
-                            for (index k = 0; k < Kernel; ++k)
-                                w.adj[(o * In + i) * Kernel + k] += d_w_taps[o * window + k * In + i];
-                }
-                if (d_columns) {
-                    // dColumns = dY W_taps, then col2im: each column block goes back to the input
-                    // row it was copied from (padding positions received nothing real: dropped).
-                    B::gemm(false, false, rows_out, window, Out, T(1), y.adj, Out, w_taps, window, T(0), d_columns,
-                            window);
-                    for (index b = 0; b < batch; ++b) {
-                        for (index t = 0; t < steps_out; ++t) {
-                            const T* row = d_columns + (b * steps_out + t) * window;
-                            for (index k = 0; k < Kernel; ++k) {
-                                const index source = t * Stride - pad_left + k * Dilation;
-                                if (source < 0 || source >= steps) continue;
-                                T* gx = x.adj + (b * steps + source) * x.ld;
-                                const T* g = row + k * In;
-                                CANARY_VECTORIZE
-                                for (index i = 0; i < In; ++i) gx[i] += g[i];
-                            }
-                        }
-                    }
-                }
-            });
-        }
-        return y;
+        return conv1d<In, Out, Kernel, Stride, Dilation>(tape, x, p.var(param_specs[0]), p.var(param_specs[1]),
+                                                         padding.left(receptive_field), steps_out);
     }
 
     /// Throws canary::shape_error naming the layer and the wrong input shape.

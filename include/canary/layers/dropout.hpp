@@ -3,9 +3,9 @@
 // and the survivors are scaled by 1/(1-p) (inverted dropout), so inference is the identity. The
 // mask comes from the tape's generator: the same seed gives the same masks.
 #include <string>
-#include <vector>
 
 #include "canary/autodiff/expr.hpp"
+#include "canary/backend/traits.hpp"  // fill_from_host
 #include "canary/model/layer.hpp"
 
 namespace canary {
@@ -35,15 +35,8 @@ struct Dropout {
         if (!tape.training() || p == 0.0) return x;
         Var<T> mask = tape.make(Shape{x.rows(), x.cols()}, false);
         const T keep_scale = T(1) / static_cast<T>(1.0 - p);
-        if constexpr (is_device_backend_v<B>) {
-            // The same mask as on the CPU (same generator, same order), drawn on the host and
-            // transferred: a device model drops exactly the units the CPU model drops.
-            std::vector<T> host(static_cast<std::size_t>(mask.numel()));
-            for (auto& m : host) m = tape.rng().uniform() < p ? T(0) : keep_scale;
-            B::to_device(host.data(), mask.val, mask.numel());
-        } else {
-            for (index i = 0; i < mask.numel(); ++i) mask.val[i] = tape.rng().uniform() < p ? T(0) : keep_scale;
-        }
+        // Drawn on the host in index order (a device model drops exactly the units the CPU model drops).
+        fill_from_host<B>(mask.val, mask.numel(), [&](index) { return tape.rng().uniform() < p ? T(0) : keep_scale; });
         return eval(tape, x * mask);
     }
 };

@@ -15,31 +15,10 @@
 #include <vector>
 
 #include "canary/autodiff/tape.hpp"
+#include "canary/core/adjacency.hpp"
 #include "canary/core/error.hpp"
 
 namespace canary {
-
-/// A non-owning view of the GCN-normalised adjacency of `graphs` graphs with `nodes` nodes each.
-/// Exactly one representation is set:
-///   dense:  (graphs, nodes, nodes), dense[(b*nodes + i)*nodes + j] = m_b[i][j] (target-major);
-///   CSR:    block-diagonal over graphs*nodes target rows; row r's entries are
-///           col[row_ptr[r] .. row_ptr[r+1]) (global source node b*nodes + j) and val[...] (weights).
-template <class T>
-struct GcnAdjacency {
-    index graphs = 0;
-    index nodes = 0;
-    const T* dense = nullptr;
-    const index* row_ptr = nullptr;
-    const index* col = nullptr;
-    const T* val = nullptr;
-
-    /// The adjacency is stored dense (graphs * nodes^2 values).
-    bool is_dense() const noexcept { return dense != nullptr; }
-    /// The adjacency is stored as compressed sparse rows.
-    bool is_csr() const noexcept { return row_ptr != nullptr; }
-    /// No adjacency is attached.
-    bool empty() const noexcept { return !is_dense() && !is_csr(); }
-};
 
 /// Node features plus structure; the value that GCN layers pass along a Sequential.
 /// x is (graphs, nodes, F), or (nodes, F) for a single graph (then adj.graphs == 1).

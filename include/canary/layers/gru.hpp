@@ -12,12 +12,76 @@
 // Equations, BPTT derivation and torch correspondence: docs/layers/gru.md.
 #include <string>
 
-#include "canary/autodiff/math.hpp"
+#include "canary/core/math.hpp"
 #include "canary/layers/recurrent.hpp"
 
 namespace canary {
 
 namespace detail {
+
+/// The GRU step for one (batch row b, hidden unit j), written once: the CPU runs it in a row loop
+/// around a vectorised loop over j (Cpu::for_each_row), a device policy as one kernel. [r z n]
+/// replace the input-side pre-activations, W_hn h + b_hn is kept in the hidden side's n block.
+template <class T>
+struct GruStepForward {
+    T* g_t;  // x W_ih^T without b_ih, row b at g_t + b * ldg
+    T* hg_t; // h W_hh^T without b_hh, same layout
+    index ldg;
+    const T* b_ih;
+    const T* b_hh;
+    const T* hp;  // h_{t-1}, row stride ldh
+    index ldh;
+    T* y;         // h_t, row stride ldy
+    index ldy;
+    index H;
+    CANARY_HD void operator()(index b, index j) const {
+        T* gr = g_t + b * ldg;
+        T* hr = hg_t + b * ldg;
+        const T r = math::sigmoid(gr[j] + b_ih[j] + hr[j] + b_hh[j]);
+        const T z = math::sigmoid(gr[H + j] + b_ih[H + j] + hr[H + j] + b_hh[H + j]);
+        const T hn_j = hr[2 * H + j] + b_hh[2 * H + j];
+        const T n = math::tanh(gr[2 * H + j] + b_ih[2 * H + j] + r * hn_j);
+        gr[j] = r;
+        gr[H + j] = z;
+        gr[2 * H + j] = n;
+        hr[2 * H + j] = hn_j;
+        y[b * ldy + j] = n + z * (hp[b * ldh + j] - n);  // torch's form of (1 - z) n + z h
+    }
+};
+
+/// The GRU backward step for one (b, j), written once: input-side and hidden-side pre-activation
+/// gradients over the saved values; dh keeps the direct path dh z (the gate path is added by the
+/// GEMM that follows).
+template <class T, bool WithDy>
+struct GruStepBackward {
+    T* g_t;
+    T* hg_t;
+    index ldg;
+    const T* hp;
+    index ldh;
+    const T* dy;  // WithDy only
+    index ldy;
+    T* dh;        // (batch, H) contiguous
+    index H;
+    CANARY_HD void operator()(index b, index j) const {
+        T* gr = g_t + b * ldg;
+        T* hr = hg_t + b * ldg;
+        T dht = dh[b * H + j];
+        if constexpr (WithDy) dht += dy[b * ldy + j];
+        const T r = gr[j], z = gr[H + j], n = gr[2 * H + j], hn_j = hr[2 * H + j];
+        const T dz = dht * (hp[b * ldh + j] - n);
+        const T dan = dht * (T(1) - z) * (T(1) - n * n);  // through n = tanh(a_n)
+        const T dar = dan * hn_j * r * (T(1) - r);
+        const T daz = dz * z * (T(1) - z);
+        gr[j] = dar;
+        gr[H + j] = daz;
+        gr[2 * H + j] = dan;
+        hr[j] = dar;
+        hr[H + j] = daz;
+        hr[2 * H + j] = dan * r;  // W_hn h + b_hn enters a_n multiplied by r
+        dh[b * H + j] = dht * z;  // the direct path h' = ... + z h
+    }
+};
 
 /// One GRU layer and direction over a whole sequence, as one tape node. Same structure as
 /// LstmCell; because b_hn sits inside r * (...), the recurrent GEMM goes to its own buffer
@@ -79,14 +143,8 @@ struct GruCell {
 
         // beta = 0: the gate buffer is written once; b_ih joins in the step loop.
         B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(0), gate, G);
-        const T* b_ir = w.b_ih.val;
-        const T* b_iz = w.b_ih.val + H;
-        const T* b_in = w.b_ih.val + 2 * H;
 
         const index ldg = steps * G, ldh = steps * H, ldy = steps * io.ldy;
-        const T* b_hr = w.b_hh.val;
-        const T* b_hz = w.b_hh.val + H;
-        const T* b_hn = w.b_hh.val + 2 * H;
         const T* h = io.h0 ? io.h0 : zeros;
         index h_ld = H;
         for (index s = 0; s < steps; ++s) {
@@ -94,38 +152,15 @@ struct GruCell {
             T* g_t = gate + t * G;
             T* hg_t = hidden + t * G;
             T* hp_t = h_prev + t * H;
-            copy_rows(h, h_ld, hp_t, ldh, batch, H);
-            if (s > 0 || io.h0) {
-                B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(0), hg_t, ldg);
-            } else {
-                for (index b = 0; b < batch; ++b) B::zero(hg_t + b * ldg, G);
-            }
-            for (index b = 0; b < batch; ++b) {
-                T* gr = g_t + b * ldg;
-                T* gz = gr + H;
-                T* gn = gr + 2 * H;
-                const T* hr = hg_t + b * ldg;
-                const T* hz = hr + H;
-                T* hn = hg_t + b * ldg + 2 * H;
-                const T* hp = hp_t + b * ldh;
-                T* y = io.y + t * io.ldy + b * ldy;
-                CANARY_VECTORIZE
-                for (index j = 0; j < H; ++j) {
-                    const T r = math::sigmoid(gr[j] + b_ir[j] + hr[j] + b_hr[j]);
-                    const T z = math::sigmoid(gz[j] + b_iz[j] + hz[j] + b_hz[j]);
-                    const T hn_j = hn[j] + b_hn[j];
-                    const T n = math::tanh(gn[j] + b_in[j] + r * hn_j);
-                    gr[j] = r;
-                    gz[j] = z;
-                    gn[j] = n;
-                    hn[j] = hn_j;
-                    y[j] = n + z * (hp[j] - n);  // torch's form of (1 - z) n + z h
-                }
-            }
+            B::for_each_row(batch, H, kernels::CopyRows<T, false>{h, h_ld, hp_t, ldh});
+            if (s > 0 || io.h0) B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(0), hg_t, ldg);
+            else B::for_each_row(batch, G, kernels::FillRows<T>{hg_t, ldg, T(0)});
+            B::for_each_row(batch, H, GruStepForward<T>{g_t, hg_t, ldg, w.b_ih.val, w.b_hh.val, hp_t, ldh, io.y + t * io.ldy,
+                                                        ldy, H});
             h = io.y + t * io.ldy;
             h_ld = ldy;
         }
-        copy_rows(h, h_ld, io.hn, H, batch, H);
+        B::for_each_row(batch, H, kernels::CopyRows<T, false>{h, h_ld, io.hn, H});
     }
 
     template <class B, class T>
@@ -147,45 +182,20 @@ struct GruCell {
             const index t = reverse ? steps - 1 - s : s;
             T* g_t = gate + t * G;
             T* hg_t = hidden + t * G;
-            for (index b = 0; b < batch; ++b) {
-                T* gr = g_t + b * ldg;
-                T* gz = gr + H;
-                T* gn = gr + 2 * H;
-                T* hr = hg_t + b * ldg;
-                T* hz = hr + H;
-                T* hn = hr + 2 * H;
-                const T* hp = h_prev + t * H + b * ldh;
-                const T* dy = io.dy ? io.dy + t * io.ldy + b * ldy : nullptr;
-                T* dhb = dh + b * H;
-                if (dy) {
-                    CANARY_VECTORIZE
-                    for (index j = 0; j < H; ++j) dhb[j] += dy[j];
-                }
-                CANARY_VECTORIZE
-                for (index j = 0; j < H; ++j) {
-                    const T r = gr[j], z = gz[j], n = gn[j], hn_j = hn[j], dht = dhb[j];
-                    const T dz = dht * (hp[j] - n);
-                    const T dan = dht * (T(1) - z) * (T(1) - n * n);  // through n = tanh(a_n)
-                    const T dar = dan * hn_j * r * (T(1) - r);
-                    const T daz = dz * z * (T(1) - z);
-                    gr[j] = dar;
-                    gz[j] = daz;
-                    gn[j] = dan;
-                    hr[j] = dar;
-                    hz[j] = daz;
-                    hn[j] = dan * r;  // W_hn h + b_hn enters a_n multiplied by r
-                    dhb[j] = dht * z;  // the direct path h' = ... + z h
-                }
-            }
+            if (io.dy)
+                B::for_each_row(batch, H, GruStepBackward<T, true>{g_t, hg_t, ldg, h_prev + t * H, ldh, io.dy + t * io.ldy,
+                                                                   ldy, dh, H});
+            else
+                B::for_each_row(batch, H, GruStepBackward<T, false>{g_t, hg_t, ldg, h_prev + t * H, ldh, nullptr, ldy, dh, H});
             // dh_{t-1} += dhidden_t W_hh: the gate path, added to the direct path above.
             if (s > 0 || io.dh0) B::gemm(false, false, batch, H, G, T(1), hg_t, ldg, w.w_hh.val, H, T(1), dh, H);
         }
-        if (io.dh0) add_rows(dh, H, io.dh0, H, batch, H);
+        if (io.dh0) B::for_each_row(batch, H, kernels::CopyRows<T, true>{dh, H, io.dh0, H});
 
         if (w.w_ih.adj) B::gemm(true, false, G, in, rows, T(1), gate, G, io.x, io.ldx, T(1), w.w_ih.adj, in);
         if (w.w_hh.adj) B::gemm(true, false, G, H, rows, T(1), hidden, G, h_prev, H, T(1), w.w_hh.adj, H);
-        if (w.b_ih.adj) add_column_sums(gate, rows, G, bias_acc, w.b_ih.adj, static_cast<T*>(nullptr));
-        if (w.b_hh.adj) add_column_sums(hidden, rows, G, bias_acc, w.b_hh.adj, static_cast<T*>(nullptr));
+        if (w.b_ih.adj) add_column_sums<B>(gate, rows, G, bias_acc, w.b_ih.adj, static_cast<T*>(nullptr));
+        if (w.b_hh.adj) add_column_sums<B>(hidden, rows, G, bias_acc, w.b_hh.adj, static_cast<T*>(nullptr));
         if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.lddx);
     }
 };

@@ -11,12 +11,80 @@
 // Equations, BPTT derivation and torch correspondence: docs/layers/lstm.md.
 #include <string>
 
-#include "canary/autodiff/math.hpp"
+#include "canary/core/math.hpp"
 #include "canary/layers/recurrent.hpp"
 
 namespace canary {
 
 namespace detail {
+
+/// The LSTM step for one (batch row b, hidden unit j), written once: the CPU runs it in a row
+/// loop around a vectorised loop over j (Cpu::for_each_row), a device policy as one kernel over
+/// batch * hidden. Gate pre-activations (without biases) -> gates, c_t and h_t; with Store, the
+/// gates [i f g o] replace their pre-activations and tanh c_t is kept for the backward pass.
+template <class T, bool Store>
+struct LstmStepForward {
+    T* g_t;          // row b at g_t + b * ldg: [a_i a_f a_g a_o] without the biases
+    index ldg;
+    const T* bias;   // b_ih + b_hh (4H)
+    const T* cp;     // c_{t-1}, row stride c_ld
+    index c_ld;
+    T* cn;           // c_t, row stride ldh
+    T* tc;           // tanh c_t (Store only), row stride ldh
+    index ldh;
+    T* y;            // h_t, row stride ldy
+    index ldy;
+    index H;
+    CANARY_HD void operator()(index b, index j) const {
+        T* gi = g_t + b * ldg;
+        const T i = math::sigmoid(gi[j] + bias[j]), f = math::sigmoid(gi[H + j] + bias[H + j]),
+                g = math::tanh(gi[2 * H + j] + bias[2 * H + j]), o = math::sigmoid(gi[3 * H + j] + bias[3 * H + j]);
+        const T c_new = f * cp[b * c_ld + j] + i * g;
+        const T th = math::tanh(c_new);
+        if constexpr (Store) {
+            gi[j] = i;
+            gi[H + j] = f;
+            gi[2 * H + j] = g;
+            gi[3 * H + j] = o;
+            tc[b * ldh + j] = th;
+        }
+        cn[b * ldh + j] = c_new;
+        y[b * ldy + j] = o * th;
+    }
+};
+
+/// The LSTM backward step for one (b, j), written once (as LstmStepForward): dh gains dy_t (when
+/// WithDy), the stored gates become the gate pre-activation gradients, dc becomes dc_{t-1}.
+template <class T, bool WithDy>
+struct LstmStepBackward {
+    T* g_t;
+    index ldg;
+    const T* cp;  // c_{t-1}, row stride c_ld
+    index c_ld;
+    const T* tc;  // tanh c_t, row stride ldh
+    index ldh;
+    const T* dy;  // WithDy only, row stride ldy
+    index ldy;
+    T* dh;        // (batch, H) contiguous
+    T* dc;
+    index H;
+    CANARY_HD void operator()(index b, index j) const {
+        T* gi = g_t + b * ldg;
+        T dht = dh[b * H + j];
+        if constexpr (WithDy) {
+            dht += dy[b * ldy + j];
+            dh[b * H + j] = dht;
+        }
+        const T i = gi[j], f = gi[H + j], g = gi[2 * H + j], o = gi[3 * H + j], th = tc[b * ldh + j];
+        // h = o tanh(c): dc gains dh o (1 - tanh^2 c); c = f c_prev + i g.
+        const T dct = dc[b * H + j] + dht * o * (T(1) - th * th);
+        gi[j] = dct * g * i * (T(1) - i);
+        gi[H + j] = dct * cp[b * c_ld + j] * f * (T(1) - f);
+        gi[2 * H + j] = dct * i * (T(1) - g * g);
+        gi[3 * H + j] = dht * th * o * (T(1) - o);
+        dc[b * H + j] = dct * f;
+    }
+};
 
 /// One LSTM layer and direction over a whole sequence, as one tape node.
 ///
@@ -90,12 +158,7 @@ struct LstmCell {
         // with the biases first and read back; at W3's size it is 26 MB). The biases join in the
         // step loop.
         T* bias = plan.bias;
-        CANARY_VECTORIZE
-        for (index j = 0; j < G; ++j) bias[j] = w.b_ih.val[j] + w.b_hh.val[j];
-        const T* bi = bias;
-        const T* bf = bias + H;
-        const T* bg = bias + 2 * H;
-        const T* bo = bias + 3 * H;
+        B::for_each_index(G, kernels::AddVectors<T>{w.b_ih.val, w.b_hh.val, bias});
         B::gemm(false, true, rows, G, in, T(1), io.x, io.ldx, w.w_ih.val, in, T(0), gate, G);
 
         // The recurrence. Step t's rows are b * steps + t: a (batch, .) view with stride steps * width.
@@ -109,62 +172,23 @@ struct LstmCell {
             T* g_t = gate + t * G;
             if (grad) {
                 T* hp_t = h_prev + t * H;
-                copy_rows(h, h_ld, hp_t, ldh, batch, H);
+                B::for_each_row(batch, H, kernels::CopyRows<T, false>{h, h_ld, hp_t, ldh});
                 if (s > 0 || io.h0) B::gemm(false, true, batch, G, H, T(1), hp_t, ldh, w.w_hh.val, H, T(1), g_t, ldg);
-            } else if (s > 0 || io.h0) {
-                B::gemm(false, true, batch, G, H, T(1), h, h_ld, w.w_hh.val, H, T(1), g_t, ldg);
-            }
-            if (!grad) {
-                // Inference: c_t and h_t only, no gate or tanh(c_t) stores.
-                for (index b = 0; b < batch; ++b) {
-                    const T* gi = g_t + b * ldg;
-                    const T* gf = gi + H;
-                    const T* gg = gi + 2 * H;
-                    const T* go = gi + 3 * H;
-                    const T* cp = c + b * c_ld;
-                    T* cn = cell + t * H + b * ldh;
-                    T* y = io.y + t * io.ldy + b * ldy;
-                    CANARY_VECTORIZE
-                    for (index j = 0; j < H; ++j) {
-                        const T c_new = math::sigmoid(gf[j] + bf[j]) * cp[j] +
-                                        math::sigmoid(gi[j] + bi[j]) * math::tanh(gg[j] + bg[j]);
-                        cn[j] = c_new;
-                        y[j] = math::sigmoid(go[j] + bo[j]) * math::tanh(c_new);
-                    }
-                }
+                B::for_each_row(batch, H, LstmStepForward<T, true>{g_t, ldg, bias, c, c_ld, cell + t * H, tanh_cell + t * H,
+                                                                   ldh, io.y + t * io.ldy, ldy, H});
             } else {
-                for (index b = 0; b < batch; ++b) {
-                    T* gi = g_t + b * ldg;
-                    T* gf = gi + H;
-                    T* gg = gi + 2 * H;
-                    T* go = gi + 3 * H;
-                    const T* cp = c + b * c_ld;
-                    T* cn = cell + t * H + b * ldh;
-                    T* tc = tanh_cell + t * H + b * ldh;
-                    T* y = io.y + t * io.ldy + b * ldy;
-                    CANARY_VECTORIZE
-                    for (index j = 0; j < H; ++j) {
-                        const T i = math::sigmoid(gi[j] + bi[j]), f = math::sigmoid(gf[j] + bf[j]),
-                                g = math::tanh(gg[j] + bg[j]), o = math::sigmoid(go[j] + bo[j]);
-                        const T c_new = f * cp[j] + i * g;
-                        const T th = math::tanh(c_new);
-                        gi[j] = i;
-                        gf[j] = f;
-                        gg[j] = g;
-                        go[j] = o;
-                        cn[j] = c_new;
-                        tc[j] = th;
-                        y[j] = o * th;
-                    }
-                }
+                // Inference: c_t and h_t only, no gate or tanh(c_t) stores.
+                if (s > 0 || io.h0) B::gemm(false, true, batch, G, H, T(1), h, h_ld, w.w_hh.val, H, T(1), g_t, ldg);
+                B::for_each_row(batch, H, LstmStepForward<T, false>{g_t, ldg, bias, c, c_ld, cell + t * H, nullptr, ldh,
+                                                                    io.y + t * io.ldy, ldy, H});
             }
             h = io.y + t * io.ldy;
             h_ld = ldy;
             c = cell + t * H;
             c_ld = ldh;
         }
-        copy_rows(h, h_ld, io.hn, H, batch, H);
-        copy_rows(c, c_ld, io.cn, H, batch, H);
+        B::for_each_row(batch, H, kernels::CopyRows<T, false>{h, h_ld, io.hn, H});
+        B::for_each_row(batch, H, kernels::CopyRows<T, false>{c, c_ld, io.cn, H});
     }
 
     template <class B, class T>
@@ -193,42 +217,22 @@ struct LstmCell {
             const T* c_prev = s > 0 ? cell + t_prev * H : (io.c0 ? io.c0 : zeros);
             const index c_ld = s > 0 ? ldh : H;
             T* g_t = gate + t * G;
-            for (index b = 0; b < batch; ++b) {
-                T* gi = g_t + b * ldg;
-                T* gf = gi + H;
-                T* gg = gi + 2 * H;
-                T* go = gi + 3 * H;
-                const T* cp = c_prev + b * c_ld;
-                const T* tc = tanh_cell + t * H + b * ldh;
-                const T* dy = io.dy ? io.dy + t * io.ldy + b * ldy : nullptr;
-                T* dhb = dh + b * H;
-                T* dcb = dc + b * H;
-                if (dy) {
-                    CANARY_VECTORIZE
-                    for (index j = 0; j < H; ++j) dhb[j] += dy[j];
-                }
-                CANARY_VECTORIZE
-                for (index j = 0; j < H; ++j) {
-                    const T i = gi[j], f = gf[j], g = gg[j], o = go[j], th = tc[j], dht = dhb[j];
-                    // h = o tanh(c): dc gains dh o (1 - tanh^2 c); c = f c_prev + i g.
-                    const T dct = dcb[j] + dht * o * (T(1) - th * th);
-                    gi[j] = dct * g * i * (T(1) - i);
-                    gf[j] = dct * cp[j] * f * (T(1) - f);
-                    gg[j] = dct * i * (T(1) - g * g);
-                    go[j] = dht * th * o * (T(1) - o);
-                    dcb[j] = dct * f;
-                }
-            }
+            if (io.dy)
+                B::for_each_row(batch, H, LstmStepBackward<T, true>{g_t, ldg, c_prev, c_ld, tanh_cell + t * H, ldh,
+                                                                    io.dy + t * io.ldy, ldy, dh, dc, H});
+            else
+                B::for_each_row(batch, H, LstmStepBackward<T, false>{g_t, ldg, c_prev, c_ld, tanh_cell + t * H, ldh, nullptr,
+                                                                     ldy, dh, dc, H});
             // dh_{t-1} = da_t W_hh (only the gates see h_{t-1}; the output term joins next step).
             if (s > 0 || io.dh0) B::gemm(false, false, batch, H, G, T(1), g_t, ldg, w.w_hh.val, H, T(0), dh, H);
         }
-        if (io.dh0) add_rows(dh, H, io.dh0, H, batch, H);
-        if (io.dc0) add_rows(dc, H, io.dc0, H, batch, H);
+        if (io.dh0) B::for_each_row(batch, H, kernels::CopyRows<T, true>{dh, H, io.dh0, H});
+        if (io.dc0) B::for_each_row(batch, H, kernels::CopyRows<T, true>{dc, H, io.dc0, H});
 
         // Whole-sequence parameter and input gradients from the stored gate gradients.
         if (w.w_ih.adj) B::gemm(true, false, G, in, rows, T(1), gate, G, io.x, io.ldx, T(1), w.w_ih.adj, in);
         if (w.w_hh.adj) B::gemm(true, false, G, H, rows, T(1), gate, G, h_prev, H, T(1), w.w_hh.adj, H);
-        if (w.b_ih.adj || w.b_hh.adj) add_column_sums(gate, rows, G, bias_acc, w.b_ih.adj, w.b_hh.adj);
+        if (w.b_ih.adj || w.b_hh.adj) add_column_sums<B>(gate, rows, G, bias_acc, w.b_ih.adj, w.b_hh.adj);
         if (io.dx) B::gemm(false, false, rows, in, G, T(1), gate, G, w.w_ih.val, in, T(1), io.dx, io.lddx);
     }
 };

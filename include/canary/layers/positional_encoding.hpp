@@ -8,67 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "canary/autodiff/tape.hpp"
-#include "canary/backend/kernels.hpp"
+#include "canary/autodiff/ops.hpp"
 #include "canary/model/layer.hpp"
 
 namespace canary {
-
-namespace kernels {
-/// y(b, i) = x(b, i) + table(i) over a contiguous (batch, time * dim) view.
-template <class T>
-struct AddTable {
-    const T* x;
-    const T* table;
-    T* y;
-    index n;  // time * dim
-    CANARY_HD void operator()(index k) const { y[k] = x[k] + table[k - (k / n) * n]; }
-};
-}  // namespace kernels
-
-namespace detail {
-/// The device path of add_time_table: one kernel forward; backward one element-wise kernel for x
-/// and one column-sum kernel (batches in order) for the table.
-template <class T, class B>
-Var<T> add_time_table_device(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj) {
-    const index batch = x.shape[0], n = x.shape[1] * x.shape[2];
-    const bool grad = tape.recording() && (x.requires_grad() || table_adj);
-    Var<T> y = tape.make(x.shape, grad);
-    B::for_each_index(batch * n, kernels::AddTable<T>{x.val, table, y.val, n});
-    if (grad) {
-        tape.record([x, y, table_adj, batch, n] {
-            if (x.adj) B::for_each_index(batch * n, kernels::CopyMatrix<T>{y.adj, n, x.adj, n, n, true});
-            if (table_adj) B::for_each_index(n, kernels::ColumnSums<T>{y.adj, n, batch, table_adj});
-        });
-    }
-    return y;
-}
-
-template <class T, class B>
-Var<T> add_time_table(Tape<T, B>& tape, const Var<T>& x, const T* table, T* table_adj, const std::string& who) {
-    if (x.shape.rank() != 3 || !x.contiguous()) throw shape_error(who + ": input must be a (batch, time, features) tensor");
-    if constexpr (is_device_backend_v<B>) {
-        return add_time_table_device(tape, x, table, table_adj);
-    } else {
-        const index batch = x.shape[0], time = x.shape[1], dim = x.shape[2];
-        const bool grad = tape.recording() && (x.requires_grad() || table_adj);
-        Var<T> y = tape.make(x.shape, grad);
-        for (index b = 0; b < batch; ++b)
-            for (index i = 0; i < time * dim; ++i) y.val[b * time * dim + i] = x.val[b * time * dim + i] + table[i];
-        if (grad) {
-            tape.record([x, y, table_adj, batch, time, dim] {
-                for (index b = 0; b < batch; ++b)
-                    for (index i = 0; i < time * dim; ++i) {
-                        const T g = y.adj[b * time * dim + i];
-                        if (x.adj) x.adj[b * time * dim + i] += g;
-                        if (table_adj) table_adj[i] += g;
-                    }
-            });
-        }
-        return y;
-    }
-}
-}  // namespace detail
 
 /// Adds the fixed sinusoidal table of Vaswani et al. to a (batch, time, Dim) sequence; no parameters.
 template <index Dim>
@@ -88,15 +31,12 @@ struct SinusoidalPositionalEncoding {
         if (x.shape.rank() != 3 || x.cols() != Dim) throw shape_error(name() + ": input " + x.shape.str());
         const index time = x.shape[1];
         T* table = tape.scratch(time * Dim);
-        std::vector<T> host;  // a device policy: the table is computed on the host, then transferred
-        if constexpr (is_device_backend_v<B>) host.resize(static_cast<std::size_t>(time * Dim));
-        T* fill = is_device_backend_v<B> ? host.data() : table;
-        for (index t = 0; t < time; ++t)
-            for (index i = 0; i < Dim; ++i) {
-                const double angle = static_cast<double>(t) / std::pow(10000.0, static_cast<double>(i - i % 2) / Dim);
-                fill[t * Dim + i] = static_cast<T>(i % 2 == 0 ? std::sin(angle) : std::cos(angle));
-            }
-        if constexpr (is_device_backend_v<B>) B::to_device(host.data(), table, time * Dim);
+        // Computed on the host in double (a device model gets the CPU model's table).
+        fill_from_host<B>(table, time * Dim, [](index k) {
+            const index t = k / Dim, i = k % Dim;
+            const double angle = static_cast<double>(t) / std::pow(10000.0, static_cast<double>(i - i % 2) / Dim);
+            return static_cast<T>(i % 2 == 0 ? std::sin(angle) : std::cos(angle));
+        });
         return detail::add_time_table(tape, x, table, static_cast<T*>(nullptr), name());
     }
 };

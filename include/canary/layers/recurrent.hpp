@@ -6,6 +6,9 @@
 // A cell (LstmCell in lstm.hpp, GruCell in gru.hpp) computes a whole sequence for one layer and
 // one direction as ONE tape node: the input projection of all steps is one GEMM, each step is one
 // recurrent GEMM plus one fused element-wise pass, and the backward pass (BPTT) is hand-written.
+// The cells are written once for every backend policy: B::gemm for the products and a CANARY_HD
+// step body per (batch row, hidden unit) run by B::for_each_row (the CPU: a vectorised loop per
+// row; a device policy: one kernel per step).
 // Equations and derivations: docs/layers/lstm.md, gru.md, bidirectional.md.
 #include <array>
 #include <cmath>
@@ -14,7 +17,9 @@
 #include <string_view>
 
 #include "canary/autodiff/tape.hpp"
+#include "canary/backend/loops.hpp"
 #include "canary/backend/parallel.hpp"
+#include "canary/core/math.hpp"
 #include "canary/model/layer.hpp"
 
 namespace canary {
@@ -122,53 +127,6 @@ struct RecurrentNames {
     }();
     static constexpr std::string_view name(std::size_t k) { return {table.chars.data() + k * slot, table.length[k]}; }
 };
-
-/// Column sums of a (rows, cols) contiguous block added to two bias gradients (b_ih and b_hh
-/// receive the same pre-activation gradient where both enter the same sum). `acc` has cols values.
-template <class T>
-void add_column_sums(const T* m, index rows, index cols, T* acc, T* first, T* second) {
-    for (index j = 0; j < cols; ++j) acc[j] = T(0);
-    for (index r = 0; r < rows; ++r) {
-        const T* row = m + r * cols;
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) acc[j] += row[j];
-    }
-    if (first) {
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) first[j] += acc[j];
-    }
-    if (second) {
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) second[j] += acc[j];
-    }
-}
-
-/// Copies `rows` rows of `cols` values between strided matrices.
-template <class T>
-void copy_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, index cols) {
-    for (index r = 0; r < rows; ++r) {
-        const T* s = src + r * ld_src;
-        T* d = dst + r * ld_dst;
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) d[j] = s[j];
-    }
-}
-
-template <class T>
-void add_rows(const T* src, index ld_src, T* dst, index ld_dst, index rows, index cols) {
-    for (index r = 0; r < rows; ++r) {
-        const T* s = src + r * ld_src;
-        T* d = dst + r * ld_dst;
-        CANARY_VECTORIZE
-        for (index j = 0; j < cols; ++j) d[j] += s[j];
-    }
-}
-
-/// The backend-generic implementation of a cell (canary/layers/recurrent_generic.hpp, which the
-/// device policies' headers include): RecurrentStack runs it for device backends; the CPU runs the
-/// cells' own prepare / forward / backward.
-template <class Cell>
-struct GenericCell;
 
 }  // namespace detail
 
@@ -300,7 +258,7 @@ struct RecurrentStack {
                 io.dx = layer_in.adj;
                 io.ldx = layer_in.ld;  // rows (b * steps + t) of any row stride
                 io.lddx = layer_in.ld;
-                if (!is_device_backend_v<B> && d == 1 && grad && layer_in.adj) {
+                if (host_parallel_v<B> && d == 1 && grad && layer_in.adj) {
                     // The backward direction's input gradient goes to its own buffer, added after
                     // both directions finish: the directions can run in parallel, and the sum is
                     // the same at every thread count.
@@ -326,18 +284,14 @@ struct RecurrentStack {
                     io.cn = result.state.c.val + state_offset;
                     io.dcn = result.state.c.adj ? result.state.c.adj + state_offset : nullptr;
                 }
-                if constexpr (is_device_backend_v<B>) {
-                    detail::GenericCell<Cell>::run(tape, w, io, /*reverse=*/d == 1, grad);
-                } else if (Directions == 1 && split_batch(batch, steps, in)) {
+                if (Directions == 1 && split_batch<B>(batch, steps, in)) {
                     run_batch_halves(tape, w, io, grad);
                     halves_done = true;
                 } else {
                     plans[d] = Cell::prepare(tape, w, io, /*reverse=*/d == 1, grad);
                 }
             }
-            if constexpr (is_device_backend_v<B>) {
-                // The device cells ran above, one direction after the other (one stream).
-            } else if constexpr (Directions == 1) {
+            if constexpr (Directions == 1) {
                 if (halves_done) {
                     layer_in = out;
                     continue;
@@ -348,7 +302,7 @@ struct RecurrentStack {
                     tape.record([plan] { Cell::template backward<B>(plan); });
                 }
             } else {
-                const bool split = worth_splitting(batch, steps, in);
+                const bool split = host_parallel_v<B> && worth_splitting(batch, steps, in);
                 const auto forward_plan = plans[0], reverse_plan = plans[1];
                 parallel_invoke([&] { Cell::template forward<B>(forward_plan); },
                                 [&] { Cell::template forward<B>(reverse_plan); }, split);
@@ -361,7 +315,9 @@ struct RecurrentStack {
                                             Cell::template backward<B>(reverse_plan);
                                         },
                                         split);
-                        if (reverse_dx) detail::add_rows(reverse_dx, dst.cols(), dst.adj, dst.ld, dst.rows(), dst.cols());
+                        if (reverse_dx)
+                            B::for_each_row(dst.rows(), dst.cols(),
+                                            kernels::CopyRows<T, true>{reverse_dx, dst.cols(), dst.adj, dst.ld});
                     });
                 }
             }
@@ -377,8 +333,9 @@ private:
     /// Worth it from 2^20 multiply-adds per half (W3: 1e9). Deterministic for a thread count; the
     /// weight gradient is the sum of the halves' (second half in its own buffer, added after), so
     /// it can differ from one thread in the last bits.
+    template <class B>
     static bool split_batch(index batch, index steps, index in) {
-        return batch >= 2 && num_threads() >= 2 && !in_parallel_part() &&
+        return host_parallel_v<B> && batch >= 2 && num_threads() >= 2 && !in_parallel_part() &&
                (batch / 2) * steps * Cell::gates * Hidden * (in + Hidden) >= (index{1} << 20);
     }
 
@@ -431,10 +388,7 @@ private:
                                 if (second_grads) B::zero(second_grads, weight_values);
                                 Cell::template backward<B>(second);
                             });
-            if (second_grads) {
-                CANARY_VECTORIZE
-                for (index i = 0; i < weight_values; ++i) weight_grads[i] += second_grads[i];
-            }
+            if (second_grads) B::for_each_index(weight_values, kernels::AddInto<T>{second_grads, weight_grads});
         });
     }
 

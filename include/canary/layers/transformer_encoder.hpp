@@ -55,19 +55,8 @@ Var<T> encoder_dropout(Tape<T, B>& tape, double p, const Var<T>& x) {
     const T keep_scale = T(1) / static_cast<T>(1.0 - p);
     T* m = mask.val;
     const index n = mask.numel();
-    if constexpr (is_device_backend_v<B>) {
-        // The same counter-based hash as the loop below, as one kernel: the CPU's exact masks.
-        B::for_each_index(n, kernels::HashDropoutMask<T>{m, key, threshold, keep_scale});
-    } else {
-        CANARY_VECTORIZE
-        for (index i = 0; i < n; ++i) {
-            std::uint64_t z = key + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL;
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-            z ^= z >> 31;
-            m[i] = (z >> 32) < threshold ? T(0) : keep_scale;
-        }
-    }
+    // One statement for every policy: a vectorised loop on the CPU, one kernel on a device.
+    B::for_each_index(n, kernels::HashDropoutMask<T>{m, key, threshold, keep_scale});
     return eval(tape, x * mask);
 }
 }  // namespace detail

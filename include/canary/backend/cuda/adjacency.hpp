@@ -3,7 +3,7 @@
 // graphs and views it as the GcnAdjacency that GraphBatch / GraphSequenceBatch carry, so GCN layers
 // of a Model<Net, T, Cuda> read it on the device. Host code only (any compiler + CUDA runtime).
 #include "canary/backend/cuda/runtime.hpp"
-#include "canary/layers/graph_batch.hpp"
+#include "canary/core/adjacency.hpp"
 
 namespace canary::cuda {
 

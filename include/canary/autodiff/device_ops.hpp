@@ -2,10 +2,10 @@
 // The device implementations of the tape operations (canary/autodiff/ops.hpp, train/losses.hpp),
 // written once for every device policy: they touch memory only through the policy's static
 // interface (B::gemm, B::zero, B::copy, B::for_each_index with the bodies of
-// canary/backend/kernels.hpp, and B::reduce for a deterministic sum). A device policy names this
-// struct as its `device` member; operations dispatch to it with `if constexpr
-// (is_device_backend_v<B>)`. Each mirrors its CPU operation: same result shape, same adjoint
-// formula. Nothing here includes a CUDA header, so the host test policy of
+// canary/backend/kernels.hpp, and B::reduce for a deterministic sum). They record tape nodes, so
+// they live in autodiff/ (a backend only runs pointer-level kernels); an operation dispatches here
+// with `if constexpr (is_device_backend_v<B>)`. Each mirrors its CPU operation: same result shape,
+// same adjoint formula. Nothing here includes a CUDA header, so the host test policy of
 // tests/backend/device_path_test.cpp runs this very code on the CPU.
 #include <string>
 
