@@ -26,7 +26,7 @@
 #include "canary/layers/gru.hpp"
 #include "canary/layers/lstm.hpp"
 #include "canary/model/model.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 #include "canary/core/rng.hpp"
 #include "canary/layers/gat_conv.hpp"
 #include "canary/layers/gcn_conv.hpp"

@@ -36,7 +36,7 @@
 #include "canary/layers/gru.hpp"
 #include "canary/layers/lstm.hpp"
 #include "canary/model/model.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 #include "canary/train/trainer.hpp"

@@ -6,7 +6,7 @@
 #include "canary/autodiff/expr.hpp"
 #include "canary/core/fixed_string.hpp"
 #include "canary/layers/graph_batch.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -19,7 +19,7 @@
 
 #include "canary/autodiff/ops.hpp"  // weighted_time_sum
 #include "canary/backend/traits.hpp"  // read_on_host
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -16,7 +16,7 @@
 
 #include "canary/autodiff/conv_ops.hpp"
 #include "canary/core/error.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "canary/autodiff/ops.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

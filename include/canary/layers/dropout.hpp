@@ -6,7 +6,7 @@
 
 #include "canary/autodiff/expr.hpp"
 #include "canary/backend/traits.hpp"  // fill_from_host
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -27,7 +27,7 @@
 #include "canary/autodiff/ops.hpp"
 #include "canary/core/hd.hpp"
 #include "canary/layers/graph_batch.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

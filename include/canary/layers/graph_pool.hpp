@@ -9,7 +9,7 @@
 
 #include "canary/autodiff/graph_ops.hpp"
 #include "canary/layers/graph_batch.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "canary/autodiff/norm_ops.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -11,7 +11,7 @@
 
 #include "canary/autodiff/attention_ops.hpp"
 #include "canary/autodiff/ops.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -14,7 +14,7 @@
 
 #include "canary/layers/graph_pool.hpp"  // GlobalMeanPool, GlobalMaxPool over time or nodes
 #include "canary/autodiff/pool_ops.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

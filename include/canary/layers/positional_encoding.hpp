@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "canary/autodiff/ops.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -20,7 +20,7 @@
 #include "canary/backend/loops.hpp"
 #include "canary/backend/parallel.hpp"
 #include "canary/core/math.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

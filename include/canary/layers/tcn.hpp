@@ -15,7 +15,7 @@
 #include "canary/autodiff/expr.hpp"
 #include "canary/layers/conv1d.hpp"
 #include "canary/layers/dropout.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 
 namespace canary {
 

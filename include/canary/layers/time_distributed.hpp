@@ -19,7 +19,7 @@
 #include "canary/autodiff/tape.hpp"
 #include "canary/core/error.hpp"
 #include "canary/layers/graph_batch.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "canary/autodiff/tape.hpp"
-#include "canary/model/layer.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/layer.hpp"
+#include "canary/layers/sequential.hpp"
 
 namespace canary {
 

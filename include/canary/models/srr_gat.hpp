@@ -11,7 +11,7 @@
 #include "canary/layers/dense.hpp"
 #include "canary/layers/gat_conv.hpp"
 #include "canary/layers/graph_pool.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 #include "canary/risk/srr.hpp"
 
 namespace canary::risk {

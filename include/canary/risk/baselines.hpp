@@ -22,7 +22,7 @@
 #include "canary/layers/positional_encoding.hpp"
 #include "canary/layers/tcn.hpp"
 #include "canary/layers/transformer_encoder.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 
 namespace canary::risk {
 

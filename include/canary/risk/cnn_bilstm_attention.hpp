@@ -26,7 +26,7 @@
 #include "canary/layers/lstm.hpp"
 #include "canary/layers/pooling.hpp"
 #include "canary/model/model.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 
 namespace canary::risk {
 

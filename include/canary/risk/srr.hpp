@@ -42,7 +42,7 @@
 #include "canary/layers/pooling.hpp"
 #include "canary/layers/time_distributed.hpp"
 #include "canary/model/model.hpp"
-#include "canary/model/sequential.hpp"
+#include "canary/layers/sequential.hpp"
 #include "canary/train/guards.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"

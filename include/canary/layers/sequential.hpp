@@ -14,7 +14,7 @@
 
 #include "canary/autodiff/tape.hpp"
 #include "canary/core/fixed_string.hpp"
-#include "canary/model/layer.hpp"
+#include "canary/layers/layer.hpp"
 
 namespace canary {
 
