@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
 #include "canary/testing/parity.hpp"
 
 namespace canary::parity {
@@ -63,9 +63,9 @@ void add_graph_network(testing::ParityRegistry& r, std::string name) {
 
 inline void register_graph_cases(testing::ParityRegistry& r) {
     add_graph_network<GCNConv<7, 32>>(r, "gcn");
-    add_graph_network<risk::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
+    add_graph_network<models::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
     r.add("srr_temporal_gnn", [](const testing::ParityArgs& a) {
-        using Net = risk::srr_temporal_gnn<7, 64>;
+        using Net = models::srr_temporal_gnn<7, 64>;
         return a.double_precision() ? run_graph_sequence_parity<Net, double>(a) : run_graph_sequence_parity<Net, float>(a);
     });
 }

@@ -81,7 +81,7 @@ def gcn(gen, dtype, N):
 
 
 class SnapshotGNN(torch.nn.Module):
-    """canary::risk::srr_snapshot_gnn: GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes, Linear(64,1)."""
+    """canary::models::srr_snapshot_gnn: GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes, Linear(64,1)."""
 
     def __init__(self):
         super().__init__()
@@ -111,7 +111,7 @@ def srr_snapshot_gnn(gen, dtype, B, N):
 
 
 class TemporalGNN(torch.nn.Module):
-    """canary::risk::srr_temporal_gnn: per graph GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes;
+    """canary::models::srr_temporal_gnn: per graph GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes;
     the K embeddings -> nn.GRU(64, 64, batch_first=True) -> Linear(64, 1) on the last hidden state."""
 
     def __init__(self):
