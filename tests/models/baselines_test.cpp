@@ -10,8 +10,6 @@
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 
-namespace cr = canary::risk;
-
 // Parameter counts, at compile time (torch would report the same numbers for the same modules).
 static_assert(canary::models::transformer_classifier::param_count ==
               (16 * 64 + 64) + 2 * (3 * 64 * 64 + 3 * 64 + 64 * 64 + 64 + 64 * 128 + 128 + 128 * 64 + 64 + 4 * 64) + 65);
