@@ -1,4 +1,4 @@
-// The CNN-BiLSTM-attention crash classifier (arXiv 2502.06847, canary::risk::cnn_bilstm_attention)
+// The CNN-BiLSTM-attention crash classifier (arXiv 2502.06847, canary::models::cnn_bilstm_attention)
 // on the embedded SPISECTOR data (Swiss sector indices 1999-2008, data/README.md):
 //
 //   prices -> 16 market features (trailing windows only) -> 10% forward-drawdown labels within
@@ -20,7 +20,7 @@
 #include "canary/data.hpp"
 #include "canary/data/market_features.hpp"
 #include "canary/risk.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 
 #ifndef CANARY_DATA_DIR
 #define CANARY_DATA_DIR "data"
@@ -35,7 +35,7 @@ struct Samples {
     std::vector<int> labels;
     std::vector<std::size_t> days;
     BinaryDataset<float> dataset(canary::index window) const {
-        return {x.data(), y.data(), Shape{window, 16}, canary::index(days.size())};
+        return BinaryDataset<float>(x, y, Shape{window, 16});
     }
 };
 
@@ -84,7 +84,7 @@ int main(int argc, char** argv) try {
                 panel.dates[test.days.front()].c_str(), panel.dates[test.days.back()].c_str());
 
     // ---- the model: one type, torch-default initialisation, a probe on its attention ----
-    using Net = risk::cnn_bilstm_attention<>;
+    using Net = models::cnn_bilstm_attention<>;
     Model<Net> model(/*seed=*/7);
     std::printf("%s", model.summary(Shape{64, canary::index(window), 16}).c_str());
 
@@ -113,7 +113,7 @@ int main(int argc, char** argv) try {
     // ---- the attention audit: which days of the window did the model look at? ----
     const std::size_t day = std::size_t(std::max_element(test_scores.begin(), test_scores.end()) - test_scores.begin());
     AttentionProbe probe;
-    risk::attention_layer(model).probe = &probe;
+    models::attention_layer(model).probe = &probe;
     Tape<float> tape(false);
     const Var<float> logit =
         model.forward(tape, tape.input(test.x.data() + day * window * 16, Shape{1, canary::index(window), 16}));

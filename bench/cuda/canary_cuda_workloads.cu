@@ -17,8 +17,8 @@
 #include "canary/backend/cuda.hpp"
 #include "canary/backend/cuda/adjacency.hpp"
 #include "canary/canary.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
+#include "canary/models/srr.hpp"
 
 using namespace canary;
 
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
 
     {  // W1: cnn_bilstm_attention, input (B, 60, 16)
         constexpr canary::index T = 60, F = 16;
-        Model<risk::cnn_bilstm_attention<>, float, Cuda> model(0);
+        Model<models::cnn_bilstm_attention<>, float, Cuda> model(0);
         Adam<float> adam(1e-3f);
         const auto x1 = randn(T * F, 1), x256 = randn(256 * T * F, 2), x32 = randn(32 * T * F, 3);
         std::vector<float> y32(32);
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     }
     {  // W2: srr_temporal_gnn_paper_text (GCN 7->32->32, GRU 32), K = 5 graphs of N = 44 nodes
         constexpr canary::index N = 44, F = 7, K = 5;
-        Model<risk::srr_temporal_gnn_paper_text<F>, float, Cuda> model(0);
+        Model<models::srr_temporal_gnn_paper_text<F>, float, Cuda> model(0);
         Adam<float> adam(1e-3f);
         const auto x1 = randn(K * N * F, 1), x8 = randn(8 * K * N * F, 2);
         // The same graphs as bench/vs/canary_w2.cpp.

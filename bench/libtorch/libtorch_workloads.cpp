@@ -81,7 +81,7 @@ struct W2Impl : torch::nn::Module {
 };
 TORCH_MODULE(W2);
 
-// Transformer (canary::risk::transformer_classifier, bench/vs/canary_transformer.cpp): Linear(16->64),
+// Transformer (canary::models::transformer_classifier, bench/vs/canary_transformer.cpp): Linear(16->64),
 // sinusoidal positions, 2 post-norm TransformerEncoderLayer(64, 4 heads, FF 128, ReLU, dropout 0.1),
 // mean over time, Linear(64->1). LibTorch's C++ encoder layer is sequence-first: (T, B, D).
 struct TransformerClassifierImpl : torch::nn::Module {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "canary/dist/data_parallel.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 
 using namespace canary;
 using clock_type = std::chrono::steady_clock;
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     const int steps = argc > 1 ? std::atoi(argv[1]) : 40;
     const bool ordered = argc > 2 && std::string(argv[2]) == "rank_ordered";
     const dist::Communicator comm(MPI_COMM_WORLD);
-    using M = Model<risk::cnn_bilstm_attention<>, float>;
+    using M = Model<models::cnn_bilstm_attention<>, float>;
     const canary::index batch = 32, T = 60, F = 16;
     M model(1);
     Rng rng(3);

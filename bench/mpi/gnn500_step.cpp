@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
+#include "canary/models/srr_data.hpp"
 
 using namespace canary;
 using clock_type = std::chrono::steady_clock;
@@ -31,22 +32,22 @@ int main(int argc, char** argv) {
         const double market = 0.01 * rng.normal();
         for (std::size_t j = 0; j < names; ++j) p.prices(t, j) = level[j] *= std::exp(market + 0.01 * rng.normal());
     }
-    risk::srr_data_options o;
+    models::srr_data_options o;
     o.steps = steps;
-    const risk::srr_graph_data g = risk::make_srr_graph_data(p, days - 1, o);
+    const models::srr_graph_data g = models::make_srr_graph_data(p, days - 1, o);
     std::vector<std::size_t> sample_days;
     for (std::size_t t = days - batch; t < days; ++t) sample_days.push_back(t);
-    using M = Model<risk::srr_temporal_gnn<7, 64>, float>;
+    using M = Model<models::srr_temporal_gnn<7, 64>, float>;
     M model(2);
     std::vector<float> y(batch, 1.0f);
     for (bool dense : {false, true}) {
         std::vector<double> build_ms, step_ms;
         for (int r = 0; r < reps; ++r) {
             const auto t0 = clock_type::now();
-            const risk::srr_batch<float> b(g.graphs, sample_days.data(), batch, steps, dense);
+            const models::srr_batch<float> b(g.graphs, sample_days.data(), batch, steps, dense);
             const auto t1 = clock_type::now();
             Tape<float> tape(true);
-            const Var<float> logit = model.forward(tape, b.input<risk::srr_temporal_gnn<7, 64>>(tape));
+            const Var<float> logit = model.forward(tape, b.input<models::srr_temporal_gnn<7, 64>>(tape));
             tape.backward(bce_with_logits(tape, logit, tape.input(y.data(), Shape{static_cast<canary::index>(batch), 1}), 1.0f));
             const auto t2 = clock_type::now();
             build_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());

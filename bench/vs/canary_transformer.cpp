@@ -1,6 +1,6 @@
 // canary's side of the Transformer training-step row of the side-by-side benchmark
 // (bench/libtorch/libtorch_workloads.cpp prints the LibTorch line with the same case name):
-// canary::risk::transformer_classifier (Dense 16->64, sinusoidal positions, 2 post-norm encoder
+// canary::models::transformer_classifier (Dense 16->64, sinusoidal positions, 2 post-norm encoder
 // layers d=64, 4 heads, FF 128, dropout 0.1, mean over time, Dense 64->1) on a (32, 60, 16) batch:
 // forward + BCE-with-logits + backward + Adam, timed as the median of repeated steps after warm-up.
 // Prints "Transformer train_b32 threads=<n> ms=<median>". threads = argv[1] (default 1) goes to
@@ -22,7 +22,7 @@
 
 #include "canary/canary.hpp"
 #include "bench_timing.hpp"
-#include "canary/risk/baselines.hpp"
+#include "canary/models/baselines.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 #if defined(CANARY_HAVE_ONEDNN)
@@ -36,7 +36,7 @@ using canary::bench::median_ms;
 template <class Bk>
 void run(int threads, int reps, const char* suffix) {
     constexpr canary::index B = 32, T = 60, F = 16;
-    canary::Model<canary::risk::transformer_classifier, float, Bk> model(0);
+    canary::Model<canary::models::transformer_classifier, float, Bk> model(0);
     canary::Rng rng(1);
     std::vector<float> x(static_cast<std::size_t>(B * T * F)), y(static_cast<std::size_t>(B));
     for (auto& v : x) v = static_cast<float>(rng.normal());

@@ -30,7 +30,7 @@
 
 #include "canary/canary.hpp"
 #include "bench_timing.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 #if defined(CANARY_HAVE_ONEDNN)
 #include "canary/backend/onednn.hpp"
 #endif
@@ -54,7 +54,7 @@ void run_all(int threads, int reps, const std::string& only, const char* suffix)
 
     {  // W1
         constexpr canary::index T = 60, F = 16;
-        Model<risk::cnn_bilstm_attention<>, float, Bk> model(0);
+        Model<models::cnn_bilstm_attention<>, float, Bk> model(0);
         Adam<float> adam(1e-3f);
         const auto x1 = randn(T * F, 1), x256 = randn(256 * T * F, 2), x32 = randn(32 * T * F, 3);
         std::vector<float> y32(32);

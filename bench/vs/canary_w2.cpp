@@ -9,7 +9,7 @@
 //
 // W2: N = 44 nodes, F = 7, K = 5 graphs per sample; per graph GCNConv(7->32)+ReLU,
 // GCNConv(32->32)+ReLU, mean over nodes; GRU(32->32) over the K embeddings; Dense(32->16)+ReLU+
-// Dense(16->1) on the last hidden state (canary::risk::srr_temporal_gnn_paper_text). train_b8: one
+// Dense(16->1) on the last hidden state (canary::models::srr_temporal_gnn_paper_text). train_b8: one
 // step on 8 samples (forward, BCE with logits, backward, Adam 1e-3); infer_b1: one sample on an
 // inference tape. As on the LibTorch side, the normalised adjacency (dense, (B*K, N, N), random
 // symmetric graphs of density ~0.36 plus self loops) is computed once outside the timed region and
@@ -30,7 +30,7 @@
 
 #include "canary/canary.hpp"
 #include "bench_timing.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
 #if defined(CANARY_HAVE_ONEDNN)
 #include "canary/backend/onednn.hpp"
 #endif
@@ -52,7 +52,7 @@ void run_all(int threads, int reps, bool csr, const char* suffix) {
     };
 
     constexpr canary::index N = 44, F = 7, K = 5;
-    using Net = risk::srr_temporal_gnn_paper_text<F>;
+    using Net = models::srr_temporal_gnn_paper_text<F>;
     static_assert(Net::param_count == 8193);
     Model<Net, float, Bk> model(0);
     Adam<float> adam(1e-3f);

@@ -38,8 +38,8 @@
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
 #include "canary/layers/time_distributed.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
+#include "canary/models/srr.hpp"
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 #include "canary/train/trainer.hpp"
@@ -235,8 +235,8 @@ TEST(DevicePath, ConvolutionPoolingAttention) {
 }
 
 TEST(DevicePath, PaperModelW1ForwardBackward) {
-    compare_model<canary::risk::cnn_bilstm_attention<16, 8, 8, 8>>(3, 12, "cnn_bilstm_attention (small widths)", 2e-5f);
-    compare_model<canary::risk::cnn_bilstm_attention<>>(2, 60, "cnn_bilstm_attention (paper widths)", 1e-4f);
+    compare_model<canary::models::cnn_bilstm_attention<16, 8, 8, 8>>(3, 12, "cnn_bilstm_attention (small widths)", 2e-5f);
+    compare_model<canary::models::cnn_bilstm_attention<>>(2, 60, "cnn_bilstm_attention (paper widths)", 1e-4f);
 }
 
 namespace {
@@ -291,7 +291,7 @@ TEST(DevicePath, GraphLayersAndPaperModelW2) {
         compare_graph_model<canary::Sequential<canary::GCNConv<3, 5>, canary::GlobalSumPool>>(4, 0, 6, csr, "GCN + sum pool" + kind);
         compare_graph_model<canary::Sequential<canary::GATConv<3, 4, 2>, canary::ReLU, canary::GATConv<8, 3, 3, false>,
                                                canary::GlobalMeanPool>>(4, 0, 6, csr, "GAT + mean pool" + kind);
-        compare_graph_model<canary::risk::srr_temporal_gnn<7, 16>, true>(2, 5, 9, csr, "srr_temporal_gnn" + kind);
+        compare_graph_model<canary::models::srr_temporal_gnn<7, 16>, true>(2, 5, 9, csr, "srr_temporal_gnn" + kind);
     }
 }
 
@@ -361,8 +361,8 @@ TEST(DevicePath, FocalLossSgdClippingAndTheTrainer) {
     const auto xs = random_values((n + val_n) * 6, 400);
     std::vector<float> ys(static_cast<std::size_t>(n + val_n));
     for (idx i = 0; i < n + val_n; ++i) ys[static_cast<std::size_t>(i)] = xs[static_cast<std::size_t>(6 * i)] + xs[static_cast<std::size_t>(6 * i + 2)] > 0 ? 1.0f : 0.0f;
-    const canary::BinaryDataset<float> train{xs.data(), ys.data(), Shape{6}, n};
-    const canary::BinaryDataset<float> val{xs.data() + n * 6, ys.data() + n, Shape{6}, val_n};
+    const canary::BinaryDataset<float> all(xs, ys, Shape{6});
+    const canary::BinaryDataset<float> train = all.rows(0, n), val = all.rows(n, val_n);
     canary::FitOptions o;
     o.max_epochs = 4;
     o.batch_size = 16;

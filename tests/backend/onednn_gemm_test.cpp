@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/risk/baselines.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/baselines.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 
 #if defined(CANARY_HAVE_ONEDNN)
 #include "canary/backend/onednn.hpp"
@@ -133,11 +133,11 @@ TEST(OneDnnGemm, DenseLstmNetMatchesEigenPolicy) {
 }
 
 TEST(OneDnnGemm, CnnBiLstmAttentionMatchesEigenPolicy) {  // W1: Conv1d, BiLSTM, attention
-    expect_same_model<canary::risk::cnn_bilstm_attention<>>(canary::Shape{16, 60, 16}, false, 1e-4f);
+    expect_same_model<canary::models::cnn_bilstm_attention<>>(canary::Shape{16, 60, 16}, false, 1e-4f);
 }
 
 TEST(OneDnnGemm, TransformerMatchesEigenPolicy) {  // multi-head attention GEMMs, dropout on
-    expect_same_model<canary::risk::transformer_classifier>(canary::Shape{8, 60, 16}, true, 1e-4f);
+    expect_same_model<canary::models::transformer_classifier>(canary::Shape{8, 60, 16}, true, 1e-4f);
 }
 
 #else

@@ -26,7 +26,7 @@
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/graph_pool.hpp"
 #include "canary/layers/time_distributed.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
 #include "canary/layers/activations.hpp"
 #include "canary/layers/attention.hpp"
 #include "canary/layers/conv1d.hpp"
@@ -40,7 +40,7 @@
 #include "canary/train/losses.hpp"
 #include "canary/train/optimizers.hpp"
 #include "canary/train/trainer.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 
 using canary::Cpu;
 using canary::Cuda;
@@ -364,12 +364,12 @@ TEST(CudaLayers, ConvolutionPoolingAttentionMatchCpu) {
 
 TEST(CudaModels, PaperModelW1MatchesCpu) {
     CANARY_REQUIRE_GPU();
-    compare_layer<canary::risk::cnn_bilstm_attention<>>(16, 60, "cnn_bilstm_attention", 2e-4f);
+    compare_layer<canary::models::cnn_bilstm_attention<>>(16, 60, "cnn_bilstm_attention", 2e-4f);
 }
 
 TEST(CudaTraining, PaperModelW1FollowsTheCpuLossCurve) {
     CANARY_REQUIRE_GPU();
-    using Net = canary::risk::cnn_bilstm_attention<>;
+    using Net = canary::models::cnn_bilstm_attention<>;
     canary::Model<Net, float, Cpu> cm(7);
     canary::Model<Net, float, Cuda> gm(7);
     canary::Adam<float> copt(1e-3f), gopt(1e-3f);
@@ -461,7 +461,7 @@ TEST(CudaLayers, GraphLayersMatchCpu) {
 TEST(CudaModels, PaperModelW2MatchesCpu) {
     CANARY_REQUIRE_GPU();
     for (bool csr : {false, true})
-        compare_graph_model<canary::risk::srr_temporal_gnn<7, 32>, true>(8, 5, 44, csr, csr ? "W2 (CSR)" : "W2 (dense)", 2e-4f);
+        compare_graph_model<canary::models::srr_temporal_gnn<7, 32>, true>(8, 5, 44, csr, csr ? "W2 (CSR)" : "W2 (dense)", 2e-4f);
 }
 
 TEST(CudaLayers, NormalisationAttentionTransformerTcnMatchCpu) {
@@ -505,8 +505,8 @@ TEST(CudaTraining, FocalLossSgdClippingAndTheTrainerFollowCpu) {
     expect_close(std::vector<float>(cm.parameters(), cm.parameters() + Mlp::param_count), w, 1e-3f, "SGD weights");
 
     const Batch data = make_batch(160, 500);
-    const canary::BinaryDataset<float> train{data.x.data(), data.y.data(), Shape{6}, 128};
-    const canary::BinaryDataset<float> val{data.x.data() + 128 * 6, data.y.data() + 128, Shape{6}, 32};
+    const canary::BinaryDataset<float> all(data.x, data.y, Shape{6});
+    const canary::BinaryDataset<float> train = all.rows(0, 128), val = all.rows(128, 32);
     canary::FitOptions o;
     o.max_epochs = 5;
     o.batch_size = 32;

@@ -175,8 +175,8 @@ TEST(DataParallel, OneProcessEqualsFitBinaryBitForBit) {
     std::vector<double> x(static_cast<std::size_t>(n * f)), y(static_cast<std::size_t>(n));
     for (auto& v : x) v = rng.normal();
     for (index i = 0; i < n; ++i) y[static_cast<std::size_t>(i)] = x[static_cast<std::size_t>(i * f)] + 0.3 * rng.normal() > 0 ? 1 : 0;
-    const BinaryDataset<double> train{x.data(), y.data(), Shape{f}, 60};
-    const BinaryDataset<double> validation{x.data() + 60 * f, y.data() + 60, Shape{f}, 15};
+    const BinaryDataset<double> all(x, y, Shape{f});
+    const BinaryDataset<double> train = all.rows(0, 60), validation = all.rows(60, 15);
     FitOptions o;
     o.max_epochs = 6;
     o.batch_size = 16;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/models/srr_gat.hpp"
+#include "canary/models/srr.hpp"
 
 using namespace canary;
 
@@ -262,7 +262,7 @@ TEST(GATConv, ShapeMistakesThrowNamingTheLayer) {
 }
 
 TEST(GATConv, SecondTrainingStepAllocatesNothing) {
-    Model<risk::srr_snapshot_gat<>, float> model(1);
+    Model<models::srr_snapshot_gat<>, float> model(1);
     const canary::index graphs = 4, n = 10;
     std::vector<float> raw(graphs * n * n, 0.0f), x(graphs * n * 7, 0.25f);
     for (canary::index k = 0; k < graphs * n * n; k += 7) raw[k] = 0.5f;
@@ -281,14 +281,14 @@ TEST(GATConv, SecondTrainingStepAllocatesNothing) {
 }
 
 TEST(SrrSnapshotGat, ParameterCountNamesAndGradientCheck) {
-    static_assert(risk::srr_snapshot_gat<>::param_count == 4993);
-    Model<risk::srr_snapshot_gat<>, float> m;
+    static_assert(models::srr_snapshot_gat<>::param_count == 4993);
+    Model<models::srr_snapshot_gat<>, float> m;
     std::vector<std::string> names;
     for (const auto& p : m.named_parameters()) names.push_back(p.name);
     EXPECT_EQ(names, (std::vector<std::string>{"gat1.lin.weight", "gat1.att_src", "gat1.att_dst", "gat1.bias",
                                                "gat2.lin.weight", "gat2.att_src", "gat2.att_dst", "gat2.bias",
                                                "head.weight", "head.bias"}));
-    auto r = check_graph_net<risk::srr_snapshot_gat<5, 6, 2>>(3, 5, false);
+    auto r = check_graph_net<models::srr_snapshot_gat<5, 6, 2>>(3, 5, false);
     EXPECT_TRUE(r.ok()) << r.str();
 }
 
@@ -309,7 +309,7 @@ TEST(SrrSnapshotGat, TrainsOnATinySyntheticGraphBatch) {
         }
     }
     const auto adj = NormalizedAdjacency<float>::dense(raw.data(), graphs, n);
-    Model<risk::srr_snapshot_gat<F, 16, 2>, float> model(3);
+    Model<models::srr_snapshot_gat<F, 16, 2>, float> model(3);
     Adam<float> opt(1e-2f);
     Tape<float> tape(true, 1);
     float first = 0.0f, last = 0.0f;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
 
 using namespace canary;
 
@@ -198,7 +198,7 @@ TEST(GCNConv, ShapeMistakesThrowNamingTheLayer) {
 }
 
 TEST(GCNConv, SecondTrainingStepAllocatesNothing) {
-    Model<risk::srr_snapshot_gnn<>, float> model(1);
+    Model<models::srr_snapshot_gnn<>, float> model(1);
     const canary::index graphs = 4, n = 10;
     std::vector<float> raw(graphs * n * n, 0.0f), x(graphs * n * 7, 0.25f);
     for (canary::index k = 0; k < graphs * n * n; k += 7) raw[k] = 0.5f;
@@ -250,16 +250,16 @@ TEST(GraphPool, ValuesAndMaxGradientGoesToTheFirstMaximum) {
 }
 
 TEST(SrrSnapshotGnn, ParameterCountNamesAndGradientCheck) {
-    static_assert(risk::srr_snapshot_gnn<>::param_count == 4737);
-    static_assert(risk::srr_snapshot_gnn_paper_text<>::param_count == 1857);
-    Model<risk::srr_snapshot_gnn<>, float> m;
+    static_assert(models::srr_snapshot_gnn<>::param_count == 4737);
+    static_assert(models::srr_snapshot_gnn_paper_text<>::param_count == 1857);
+    Model<models::srr_snapshot_gnn<>, float> m;
     std::vector<std::string> names;
     for (const auto& p : m.named_parameters()) names.push_back(p.name);
     EXPECT_EQ(names, (std::vector<std::string>{"gcn1.lin.weight", "gcn1.bias", "gcn2.lin.weight", "gcn2.bias",
                                                "head.weight", "head.bias"}));
-    auto r = check_graph_net<risk::srr_snapshot_gnn<7, 6>>(3, 5, false);
+    auto r = check_graph_net<models::srr_snapshot_gnn<7, 6>>(3, 5, false);
     EXPECT_TRUE(r.ok()) << r.str();
-    auto rc = check_graph_net<risk::srr_snapshot_gnn_paper_text<>>(2, 4, true);
+    auto rc = check_graph_net<models::srr_snapshot_gnn_paper_text<>>(2, 4, true);
     EXPECT_TRUE(rc.ok()) << rc.str();
 }
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
 #include "canary/testing/gradient_check.hpp"
 
 using namespace canary;
@@ -40,15 +40,15 @@ NormalizedAdjacency<double> normalise(const std::vector<double>& raw, canary::in
                : NormalizedAdjacency<double>::dense(raw.data(), graphs, n);
 }
 
-using SmallEncoder = risk::srr_graph_encoder<3, 5>;
-using SmallTemporal = risk::srr_temporal_gnn<3, 5>;
+using SmallEncoder = models::srr_graph_encoder<3, 5>;
+using SmallTemporal = models::srr_temporal_gnn<3, 5>;
 
 }  // namespace
 
 TEST(TimeDistributed, TemporalGnnHasThePapersCountAndTorchNames) {
-    EXPECT_EQ(risk::srr_temporal_gnn<>::param_count, 29697);
-    EXPECT_EQ(risk::srr_temporal_gnn_paper_text<>::param_count, 8193);
-    Model<risk::srr_temporal_gnn<>, float> m(1);
+    EXPECT_EQ(models::srr_temporal_gnn<>::param_count, 29697);
+    EXPECT_EQ(models::srr_temporal_gnn_paper_text<>::param_count, 8193);
+    Model<models::srr_temporal_gnn<>, float> m(1);
     std::vector<std::string> names;
     for (const auto& p : m.named_parameters()) names.push_back(p.name);
     const std::vector<std::string> expected{"gcn1.lin.weight", "gcn1.bias",       "gcn2.lin.weight",  "gcn2.bias",
@@ -124,7 +124,7 @@ TEST(TimeDistributed, GradientCheckOfTheWholeTemporalGnn) {
         EXPECT_TRUE(one.ok()) << "B = K = 1 " << one.str();
     }
     // The paper-text variant (MLP head) too.
-    const auto r = check_sequence_net<risk::srr_temporal_gnn_paper_text<2>>(2, 2, 4, false);
+    const auto r = check_sequence_net<models::srr_temporal_gnn_paper_text<2>>(2, 2, 4, false);
     EXPECT_TRUE(r.ok()) << r.str();
 }
 

@@ -1,6 +1,6 @@
 // Data-parallel training across processes (run by ctest at 2 and 3 ranks): K ranks with global
 // batch 32 end with the parameters of the one-process trainer with batch 32 after 20 Adam steps,
-// for the CNN-BiLSTM-attention model (fit_binary) and the temporal GNN (fit_srr). Double precision,
+// for the CNN-BiLSTM-attention model and the temporal GNN (both through fit_binary). Double precision,
 // so that the 1e-6 relative tolerance tests the arithmetic of sharding and reduction, not float
 // rounding amplified by Adam (docs/distributed.md). At 3 ranks the shards of 32 are 11, 11, 10.
 #include <gtest/gtest.h>
@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "canary/dist/data_parallel.hpp"
-#include "canary/dist/srr_data_parallel.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
+#include "canary/models/srr.hpp"
+#include "canary/models/srr_data.hpp"
 #include "mpi_gtest_main.hpp"
 
 namespace {
@@ -37,7 +37,7 @@ Comparison compare(const M& a, const M& b, const M& initial) {
     return c;
 }
 
-using Cnn = Model<risk::cnn_bilstm_attention<4, 8, 8, 8>, double>;
+using Cnn = Model<models::cnn_bilstm_attention<4, 8, 8, 8>, double>;
 
 TEST(DataParallel, CnnBiLstmAttentionMatchesOneProcessAfter20AdamSteps) {
     const dist::Communicator comm(MPI_COMM_WORLD);
@@ -46,8 +46,8 @@ TEST(DataParallel, CnnBiLstmAttentionMatchesOneProcessAfter20AdamSteps) {
     std::vector<double> x(static_cast<std::size_t>((n_train + n_val) * steps * features)), y(static_cast<std::size_t>(n_train + n_val));
     for (auto& v : x) v = rng.normal();
     for (std::size_t i = 0; i < y.size(); ++i) y[i] = x[i * steps * features] + 0.5 * rng.normal() > 0.3 ? 1 : 0;
-    const BinaryDataset<double> train{x.data(), y.data(), Shape{steps, features}, n_train};
-    const BinaryDataset<double> validation{x.data() + n_train * steps * features, y.data() + n_train, Shape{steps, features}, n_val};
+    const BinaryDataset<double> all(x, y, Shape{steps, features});
+    const BinaryDataset<double> train = all.rows(0, n_train), validation = all.rows(n_train, n_val);
     FitOptions o;
     o.max_epochs = 4;  // 4 x 5 = 20 Adam steps
     o.patience = 100;
@@ -153,15 +153,15 @@ data::price_panel synthetic_panel() {
     return p;
 }
 
-using Gnn = Model<risk::srr_temporal_gnn<7, 8>, double>;
+using Gnn = Model<models::srr_temporal_gnn<7, 8>, double>;
 
 TEST(DataParallel, TemporalGnnMatchesOneProcessAfter20AdamSteps) {
     const dist::Communicator comm(MPI_COMM_WORLD);
     const data::price_panel panel = synthetic_panel();
-    risk::srr_data_options d;
+    models::srr_data_options d;
     d.features = {5, 10, 5, 10, 3, 6};
     d.steps = 3;
-    const risk::srr_graph_data graphs = risk::make_srr_graph_data(panel, 80, d);
+    const models::srr_graph_data graphs = models::make_srr_graph_data(panel, 80, d);
     std::vector<std::size_t> days;
     for (std::size_t t = graphs.first_sample_day(d.steps); t < panel.days(); ++t) days.push_back(t);
     ASSERT_GE(days.size(), 64u + 10u);
@@ -178,10 +178,11 @@ TEST(DataParallel, TemporalGnnMatchesOneProcessAfter20AdamSteps) {
     o.seed = 4;
 
     Gnn reference(21), initial(21);
-    const FitHistory one = risk::fit_srr(reference, graphs.graphs, train_days, train_labels, val_days, val_labels, d.steps, o);
+    const models::srr_samples<Gnn::network> train(graphs.graphs, train_days, train_labels, d.steps);
+    const models::srr_samples<Gnn::network> validation(graphs.graphs, val_days, val_labels, d.steps);
+    const FitHistory one = fit_binary(reference, train, validation, o);
     Gnn parallel(comm.rank() == 0 ? 21 : 500 + comm.rank());
-    const FitHistory many = dist::fit_srr_data_parallel(parallel, graphs.graphs, train_days, train_labels, val_days, val_labels,
-                                                        d.steps, o, comm);
+    const FitHistory many = dist::fit_binary_data_parallel(parallel, train, validation, o, comm);
     const Comparison c = compare(parallel, reference, initial);
     EXPECT_LT(c.relative, 1e-6);
     EXPECT_GT(c.moved, 1e-3);

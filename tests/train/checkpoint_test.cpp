@@ -28,7 +28,7 @@ using Net = Sequential<Dense<6, 16>, ReLU, Dropout, Dense<16, 1>>;
 
 struct Data {
     std::vector<float> x, y;
-    BinaryDataset<float> view() const { return {x.data(), y.data(), Shape{6}, static_cast<canary::index>(y.size())}; }
+    BinaryDataset<float> view() const { return BinaryDataset<float>(x, y, Shape{6}); }
 };
 
 Data make_data(canary::index n, std::uint64_t seed) {

@@ -33,7 +33,7 @@ TEST(Soak, TenThousandStepsKeepResidentMemoryFlat) {
     std::vector<float> x(64 * 20), y(64);
     for (auto& v : x) v = static_cast<float>(r.uniform(-1, 1));
     for (std::size_t i = 0; i < y.size(); ++i) y[i] = x[i * 20 + 16] + x[i * 20 + 3] > 0 ? 1.0f : 0.0f;
-    const BinaryDataset<float> data{x.data(), y.data(), Shape{5, 4}, 64};
+    const BinaryDataset<float> data(x, y, Shape{5, 4});
 
     FitOptions o;
     o.max_epochs = 5;

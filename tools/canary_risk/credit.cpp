@@ -36,12 +36,12 @@
 #include "canary/credit.hpp"
 #include "canary/io/text_file.hpp"
 #include "canary/risk/calibration.hpp"
-#include "canary/risk/gradient_boosting.hpp"
-#include "canary/risk/logistic_regression.hpp"
+#include "canary/models/gradient_boosting.hpp"
+#include "canary/models/logistic_regression.hpp"
 #include "canary/risk/metrics.hpp"
 #include "canary/risk/paired.hpp"
-#include "canary/risk/plots.hpp"
-#include "canary/risk/random_forest.hpp"
+#include "gnuplot.hpp"
+#include "canary/models/random_forest.hpp"
 #include "credit_models.hpp"
 
 namespace canary_risk {
@@ -149,13 +149,13 @@ ModelOutput run_scorecard(const cc::loan_table& t, const Fold& f, const CreditOp
     const std::size_t unseen = woe.transform(t, f.score).unseen;
     const auto yf = labels_of(t, f.fit), yv = labels_of(t, f.validation);
     const std::size_t p = kept.size();
-    cr::logistic_regression best;
+    canary::models::logistic_regression best;
     double best_auc = -1, best_l2 = 0;
     for (double l2 : {1e-3, 1.0, 10.0}) {
-        cr::logistic_fit_options lo;
+        canary::models::logistic_fit_options lo;
         lo.l2 = l2;
         lo.max_iterations = 200;
-        auto lr = cr::logistic_regression::fit(xf, f.fit.size(), p, yf, lo);
+        auto lr = canary::models::logistic_regression::fit(xf, f.fit.size(), p, yf, lo);
         const double a = auroc_or_half(lr.predict_proba(xv, f.validation.size()), yv);
         if (a > best_auc) {
             best_auc = a;
@@ -258,11 +258,11 @@ ModelOutput run_gbt(const cc::loan_table& t, const Fold& f, const CreditOptions&
     ModelOutput out;
     double best_auc = -1;
     for (int depth : {2, 4}) {
-        cr::gradient_boosting_options go;
+        canary::models::gradient_boosting_options go;
         go.max_depth = depth;
         go.seed = seed;
         if (t.rows() > large_rows) go.tree_method = "hist";
-        cr::gradient_boosting gb(go);
+        canary::models::gradient_boosting gb(go);
         gb.fit(xf.data(), canary::index(e.fit.rows), w, yf.data(), xv.data(), canary::index(e.validation.rows), yvf.data());
         auto v = gb.predict_proba(xv.data(), canary::index(e.validation.rows), w);
         const double a = auroc_or_half(v, yv);
@@ -285,11 +285,11 @@ ModelOutput run_rf(const cc::loan_table& t, const Fold& f, const CreditOptions& 
     ModelOutput out;
     double best_auc = -1;
     for (int depth : {4, 8}) {
-        cr::random_forest_options ro;
+        canary::models::random_forest_options ro;
         ro.max_depth = depth;
         ro.seed = seed;
         if (t.rows() > large_rows) ro.tree_method = "hist";
-        cr::random_forest rf(ro);
+        canary::models::random_forest rf(ro);
         rf.fit(xf.data(), canary::index(e.fit.rows), w, yf.data());
         auto v = rf.predict_proba(xv.data(), canary::index(e.validation.rows), w);
         const double a = auroc_or_half(v, yv);
@@ -375,7 +375,7 @@ std::string csv_field(const std::string& s) { return cc::scorecard::quote(s); }
 
 void write_plots(const fs::path& dir, const std::vector<Result>& results, const std::vector<int>& yt,
                  const cc::ks_result& ks, std::ostream& log) {
-    cr::plot_session plots(dir);
+    plot_session plots(dir);
     std::ostringstream roc, roc_cmd, rel, rel_cmd;
     roc.precision(8);
     rel.precision(8);
@@ -388,7 +388,7 @@ void write_plots(const fs::path& dir, const std::vector<Result>& results, const 
             roc << c.false_positive_rate[i] << "," << c.true_positive_rate[i] << "\n";
         roc << "\n\n";
         roc_cmd << (k ? ", \\\n     " : "") << "\"roc.dat\" index " << k << " using 1:2 with lines lw 2"
-                << (r.kind == "anomaly" ? " dt 2" : "") << " title \"" << cr::gnuplot_escape(r.model) << " (AUROC "
+                << (r.kind == "anomaly" ? " dt 2" : "") << " title \"" << gnuplot_escape(r.model) << " (AUROC "
                 << fmt(r.test_auroc.front()) << ")\"";
         ++k;
         if (r.kind != "model") continue;
@@ -397,17 +397,17 @@ void write_plots(const fs::path& dir, const std::vector<Result>& results, const 
             if (b.count > 0) rel << b.mean_predicted << "," << b.observed_rate << "," << b.count << "\n";
         rel << "\n\n";
         rel_cmd << (kr ? ", \\\n     " : "") << "\"reliability.dat\" index " << kr << " using 1:2 with linespoints lw 2 title \""
-                << cr::gnuplot_escape(r.model) << "\"";
+                << gnuplot_escape(r.model) << "\"";
         ++kr;
     }
     plots.data("roc.dat", roc.str());
-    plots.render("roc", cr::gnuplot_preamble("roc", 900, 650) +
+    plots.render("roc", gnuplot_preamble("roc", 900, 650) +
                             "set title \"ROC on the held-out test split (first seed; dashed: unsupervised anomaly score)\"\n"
                             "set xlabel \"false positive rate (goods flagged)\"\nset ylabel \"true positive rate (bads flagged)\"\n"
                             "set xrange [0:1]\nset yrange [0:1]\nplot " +
                             roc_cmd.str() + ", \\\n     x with lines dt 3 lc rgb \"gray\" title \"chance\"\n");
     plots.data("reliability.dat", rel.str());
-    plots.render("reliability", cr::gnuplot_preamble("reliability", 900, 650) +
+    plots.render("reliability", gnuplot_preamble("reliability", 900, 650) +
                                     "set title \"reliability of calibrated P(bad), test split (first seed), 10 equal-width bins\"\n"
                                     "set xlabel \"mean predicted P(bad)\"\nset ylabel \"observed bad rate\"\n"
                                     "set xrange [0:1]\nset yrange [0:1]\nplot " +
@@ -418,7 +418,7 @@ void write_plots(const fs::path& dir, const std::vector<Result>& results, const 
     for (std::size_t i = 1; i < ks.thresholds.size(); ++i)
         kd << ks.thresholds[i] << "," << ks.cumulative_bad[i] << "," << ks.cumulative_good[i] << "\n";
     plots.data("ks.dat", kd.str());
-    plots.render("ks", cr::gnuplot_preamble("ks", 900, 650) + "set title \"KS of the scorecard on the test split (first seed): KS = " +
+    plots.render("ks", gnuplot_preamble("ks", 900, 650) + "set title \"KS of the scorecard on the test split (first seed): KS = " +
                            fmt(ks.statistic) + " at P(bad) >= " + fmt(ks.threshold) +
                            "\"\nset xlabel \"P(bad) threshold (flag applicants at or above)\"\nset ylabel \"cumulative share flagged\"\n"
                            "set xrange [*:*] reverse\nset yrange [0:1]\n"
@@ -698,12 +698,12 @@ int run_credit(CreditOptions o) {
     }
     md << "\nRun time " << fmt(seconds, 1) << " s on " << machine_description() << ".\n";
 
-    canary::io::write_text_atomic(out / "credit.csv", csv.str());
-    canary::io::write_text_atomic(out / "credit.md", md.str());
-    canary::io::write_text_atomic(out / "attributes.csv", attributes.str());
-    canary::io::write_text_atomic(out / "scorecard.csv", card.csv());
-    canary::io::write_text_atomic(out / "reasons.csv", reasons.str());
-    canary::io::write_text_atomic(out / "predictions.csv", pred.str());
+    canary::io::atomic_write(out / "credit.csv", csv.str());
+    canary::io::atomic_write(out / "credit.md", md.str());
+    canary::io::atomic_write(out / "attributes.csv", attributes.str());
+    canary::io::atomic_write(out / "scorecard.csv", card.csv());
+    canary::io::atomic_write(out / "reasons.csv", reasons.str());
+    canary::io::atomic_write(out / "predictions.csv", pred.str());
     std::cout << "\n" << md.str() << "\n";
     if (o.plots)
         write_plots(out / "plots", [&] {

@@ -61,7 +61,7 @@ public:
 
     std::vector<double> predict(const matrix& x) override {
         const auto data = padded<W>(x);
-        return canary::predict_proba(model, canary::BinaryDataset<float>{data.data(), nullptr, canary::Shape{W}, index(x.rows)});
+        return canary::predict_proba(model, canary::BinaryDataset<float>(data, {}, canary::Shape{W}));
     }
 
     std::vector<double> integrated_gradients(const double* row, const double* baseline, std::size_t cols,
@@ -121,8 +121,8 @@ std::unique_ptr<tabular_network> mlp(const matrix& train, const std::vector<int>
     net->columns = train.columns;
     const auto xt = padded<W>(train), xv = padded<W>(validation);
     const auto ft = as_float(yt), fv = as_float(yv);
-    const auto h = canary::fit_binary(net->model, canary::BinaryDataset<float>{xt.data(), ft.data(), canary::Shape{W}, index(train.rows)},
-                                      canary::BinaryDataset<float>{xv.data(), fv.data(), canary::Shape{W}, index(validation.rows)},
+    const auto h = canary::fit_binary(net->model, canary::BinaryDataset<float>(xt, ft, canary::Shape{W}),
+                                      canary::BinaryDataset<float>(xv, fv, canary::Shape{W}),
                                       fit_options(o, "mlp"));
     net->best_epoch = h.best_epoch + 1;
     return net;
@@ -181,8 +181,8 @@ std::unique_ptr<tabular_network> sdae(const matrix& train, const std::vector<int
     net->columns = train.columns;
     std::copy_n(ae->parameters(), encoder_params<W>, net->model.parameters());
     const auto ft = as_float(yt), fv = as_float(yv);
-    const auto h = canary::fit_binary(net->model, canary::BinaryDataset<float>{xt.data(), ft.data(), canary::Shape{W}, index(train.rows)},
-                                      canary::BinaryDataset<float>{xv.data(), fv.data(), canary::Shape{W}, index(validation.rows)},
+    const auto h = canary::fit_binary(net->model, canary::BinaryDataset<float>(xt, ft, canary::Shape{W}),
+                                      canary::BinaryDataset<float>(xv, fv, canary::Shape{W}),
                                       fit_options(o, "sdae"));
     net->best_epoch = h.best_epoch + 1;
     net->autoencoder = std::move(ae);

@@ -36,7 +36,7 @@
 #include "canary/risk.hpp"
 #include "canary/risk/indicators.hpp"
 #include "canary/risk/interpretability.hpp"
-#include "canary/risk/plots.hpp"
+#include "gnuplot.hpp"
 #include "canary/risk/report.hpp"
 #include "credit.hpp"
 #include "models.hpp"
@@ -396,22 +396,22 @@ void report(const std::vector<Evaluated>& evaluated, const Prepared& p, const Op
                        << imp.sd_drop[f] << "," << o.permutation_repeats << "\n";
         if (e.row.saliency) {
             saliency[e.row.model] = e.row.saliency(p.test.x.data() + saliency_index * o.window * 16);
-            canary::io::write_text_atomic(out / ("saliency_" + e.row.model + ".csv"),
+            canary::io::atomic_write(out / ("saliency_" + e.row.model + ".csv"),
                                           cr::day_feature_csv(window_dates, feature_names, saliency[e.row.model]));
         }
     }
 
     // ---- files ----
-    canary::io::write_text_atomic(out / "table.md", md.str());
-    canary::io::write_text_atomic(out / "table.csv", csv.str());
-    canary::io::write_text_atomic(out / "lead_times.csv", lead_csv.str());
-    canary::io::write_text_atomic(out / "predictions.csv", pred.str());
-    canary::io::write_text_atomic(out / "permutation_importance.csv", importance.str());
-    canary::io::write_text_atomic(out / "config.json", to_json(o).dump(2) + "\n");
+    canary::io::atomic_write(out / "table.md", md.str());
+    canary::io::atomic_write(out / "table.csv", csv.str());
+    canary::io::atomic_write(out / "lead_times.csv", lead_csv.str());
+    canary::io::atomic_write(out / "predictions.csv", pred.str());
+    canary::io::atomic_write(out / "permutation_importance.csv", importance.str());
+    canary::io::atomic_write(out / "config.json", to_json(o).dump(2) + "\n");
 
     // ---- plots ----
     if (o.plots) {
-        cr::plot_session plots(out / "plots");
+        plot_session plots(out / "plots");
         std::vector<const Evaluated*> curves, trained;
         for (const auto& e : evaluated) {
             if (e.row.kind == RowKind::model || e.row.kind == RowKind::indicator || !e.row.history.train_loss.empty()) curves.push_back(&e);

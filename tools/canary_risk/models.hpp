@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -98,8 +99,8 @@ inline void attach_model(Row& row, std::shared_ptr<canary::Model<Net>> model, st
             last.resize(std::size_t(n * f));
             for (canary::index i = 0; i < n; ++i) std::copy_n(x.data() + (i * t + t - 1) * f, f, last.data() + i * f);
         }
-        const canary::BinaryDataset<float> d{last_day_only ? last.data() : x.data(), nullptr,
-                                             last_day_only ? canary::Shape{f} : canary::Shape{t, f}, n};
+        const canary::BinaryDataset<float> d(last_day_only ? std::span<const float>(last) : std::span<const float>(x), {},
+                                             last_day_only ? canary::Shape{f} : canary::Shape{t, f});
         return canary::predict_proba(*model, d);
     };
     row.saliency = [model, t, f, last_day_only](const float* window) {
@@ -123,11 +124,11 @@ inline Row run_model(const std::string& name, const Prepared& p, const Options& 
     auto as_dataset = [&](const Span& s, std::vector<float>& storage) {
         const canary::index n = static_cast<canary::index>(s.days.size());
         constexpr canary::index f = cd::market_feature_count;
-        if (!last_day_only) return canary::BinaryDataset<float>{s.x.data(), s.y.data(), canary::Shape{canary::index(o.window), f}, n};
+        if (!last_day_only) return canary::BinaryDataset<float>(s.x, s.y, canary::Shape{canary::index(o.window), f});
         storage.resize(static_cast<std::size_t>(n * f));
         for (canary::index i = 0; i < n; ++i)
             std::copy_n(s.x.data() + (i * canary::index(o.window) + canary::index(o.window) - 1) * f, f, storage.data() + i * f);
-        return canary::BinaryDataset<float>{storage.data(), s.y.data(), canary::Shape{f}, n};
+        return canary::BinaryDataset<float>(storage, s.y, canary::Shape{f});
     };
     std::vector<float> tr, va, te;
     const auto train = as_dataset(p.train, tr), validation = as_dataset(p.validation, va), test = as_dataset(p.test, te);

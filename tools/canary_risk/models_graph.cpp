@@ -10,7 +10,8 @@
 #include <map>
 #include <string>
 
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
+#include "canary/models/srr_data.hpp"
 #include "models.hpp"
 
 namespace canary_risk {
@@ -18,11 +19,11 @@ namespace canary_risk {
 template <class Net>
 inline Row run_graph_model(const std::string& name, const Prepared& p, const Options& o, std::size_t steps,
                            std::ostream& log) {
-    cr::srr_data_options d;
+    canary::models::srr_data_options d;
     d.graphs.window = o.graph_window;
     d.graphs.rule = canary::graph::threshold_rule{o.graph_threshold};
     d.steps = steps == 0 ? 1 : steps;
-    const cr::srr_graph_data data = cr::make_srr_graph_data(p.panel, p.split.train.back(), d);
+    const canary::models::srr_graph_data data = canary::models::make_srr_graph_data(p.panel, p.split.train.back(), d);
     // Training days before the first day with `steps` full graphs are dropped (a warm-up); the
     // validation and test days lie far later and are all kept.
     const std::size_t first = data.first_sample_day(d.steps);
@@ -49,16 +50,20 @@ inline Row run_graph_model(const std::string& name, const Prepared& p, const Opt
     f.learning_rate = 1e-3;
     f.pos_weight = (1.0 - p.base_rate_train) / std::max(p.base_rate_train, 1e-6);
     f.seed = o.seed;
+    f.evaluation_batch_size = 128;
     f.log = &log;
     f.name = name;
-    const auto history = cr::fit_srr(*model, data.graphs, train_days, train_y, val_days, val_y, steps, f);
+    const canary::models::srr_samples<Net> train(data.graphs, train_days, train_y, steps);
+    const canary::models::srr_samples<Net> validation(data.graphs, val_days, val_y, steps);
+    const auto history = canary::fit_binary(*model, train, validation, f);
     log << "  [" << name << "] best epoch " << history.best_epoch + 1 << ", " << std::setprecision(1) << history.seconds
         << " s (" << train_days.size() << " training samples)\n"
         << std::setprecision(3);
     Row row;
     row.model = name;
-    row.validation_scores = cr::srr_predict_proba(*model, data.graphs, p.validation.days, steps);
-    row.test_scores = cr::srr_predict_proba(*model, data.graphs, p.test.days, steps);
+    row.validation_scores =
+        canary::predict_proba(*model, canary::models::srr_samples<Net>(data.graphs, p.validation.days, {}, steps), 128);
+    row.test_scores = canary::predict_proba(*model, canary::models::srr_samples<Net>(data.graphs, p.test.days, {}, steps), 128);
     row.history = history;
     row.note = "graphs: Spearman " + std::to_string(o.graph_window) + " d, |rho| >= " + std::to_string(o.graph_threshold).substr(0, 4) +
                (steps ? ", K = " + std::to_string(steps) : std::string());
@@ -68,10 +73,10 @@ inline Row run_graph_model(const std::string& name, const Prepared& p, const Opt
 
 void register_graph_models(std::map<std::string, Runner>& r) {
     r["srr_snapshot_gnn"] = [](const Prepared& p, const Options& o, std::ostream& log) {
-        return run_graph_model<cr::srr_snapshot_gnn<>>("srr_snapshot_gnn", p, o, 0, log);
+        return run_graph_model<canary::models::srr_snapshot_gnn<>>("srr_snapshot_gnn", p, o, 0, log);
     };
     r["srr_temporal_gnn"] = [](const Prepared& p, const Options& o, std::ostream& log) {
-        return run_graph_model<cr::srr_temporal_gnn<>>("srr_temporal_gnn", p, o, o.graph_steps, log);
+        return run_graph_model<canary::models::srr_temporal_gnn<>>("srr_temporal_gnn", p, o, o.graph_steps, log);
     };
 }
 

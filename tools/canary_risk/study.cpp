@@ -24,9 +24,9 @@
 #include "canary/risk/calibration.hpp"
 #include "canary/risk/crises.hpp"
 #include "canary/risk/indicators.hpp"
-#include "canary/risk/logistic_regression.hpp"
+#include "canary/models/logistic_regression.hpp"
 #include "canary/risk/paired.hpp"
-#include "canary/risk/plots.hpp"
+#include "gnuplot.hpp"
 #include "canary/risk/warnings.hpp"
 #include "models.hpp"
 
@@ -269,12 +269,12 @@ Row run_logistic_irls(const Prepared& p, const Options& o, std::ostream& log) {
     std::vector<double> weight(p.train.labels.size());
     for (std::size_t i = 0; i < weight.size(); ++i) weight[i] = p.train.labels[i] == 1 ? 0.5 / pos : 0.5 / (1 - pos);
     double best_loss = INFINITY, best_l2 = 1;
-    cr::logistic_regression best;
+    canary::models::logistic_regression best;
     for (double l2 : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4}) {
-        cr::logistic_fit_options fo;
+        canary::models::logistic_fit_options fo;
         fo.l2 = l2;
         fo.sample_weight = weight;
-        const auto m = cr::logistic_regression::fit(xtr, p.train.labels.size(), f, p.train.labels, fo);
+        const auto m = canary::models::logistic_regression::fit(xtr, p.train.labels.size(), f, p.train.labels, fo);
         const auto pv = m.predict_proba(xva, p.validation.labels.size());
         double loss = 0;
         for (std::size_t i = 0; i < pv.size(); ++i) {
@@ -515,11 +515,11 @@ RowStats evaluate_row(const Signal& s, const EpisodeSeries& e, const Episode& ep
 
 // ---- report -------------------------------------------------------------------------------------
 
-void write_reliability_plot(canary::risk::plot_session& plots, const std::vector<Signal>& signals,
+void write_reliability_plot(plot_session& plots, const std::vector<Signal>& signals,
                             const std::vector<EpisodeSeries>& pooled) {
     std::ostringstream dat, script;
     dat << "# signal,bin_mean_predicted,observed_rate,count\n";
-    script << cr::gnuplot_preamble("reliability", 900, 800)
+    script << gnuplot_preamble("reliability", 900, 800)
            << "set title \"Reliability (pooled test days, probabilities calibrated on validation)\"\n"
            << "set xlabel \"mean predicted probability\"\nset ylabel \"observed crash-ahead share\"\n"
            << "set xrange [0:1]\nset yrange [0:1]\nplot x with lines dt 2 lc rgb \"gray\" title \"perfect\"";
@@ -531,14 +531,14 @@ void write_reliability_plot(canary::risk::plot_session& plots, const std::vector
             if (b.count > 0) dat << signals[i].name << "," << b.mean_predicted << "," << b.observed_rate << "," << b.count << "\n";
         dat << "\n\n";
         script << ", \\\n  \"reliability.dat\" index " << block++ << " using 2:3 with linespoints title \""
-               << cr::gnuplot_escape(signals[i].name) << "\"";
+               << gnuplot_escape(signals[i].name) << "\"";
     }
     script << "\n";
     plots.data("reliability.dat", dat.str());
     plots.render("reliability", script.str());
 }
 
-void write_timeline_plot(canary::risk::plot_session& plots, const std::string& file, const Signal& s,
+void write_timeline_plot(plot_session& plots, const std::string& file, const Signal& s,
                          const EpisodeSeries& e, const std::vector<cr::crisis>& crises, const StudyData& d) {
     std::ostringstream dat, script;
     dat.precision(10);
@@ -547,11 +547,11 @@ void write_timeline_plot(canary::risk::plot_session& plots, const std::string& f
         dat << d.panel.dates[e.days[i]] << "," << d.reference(e.days[i]) << ","
             << (std::isnan(e.calibrated[i]) ? e.ensemble[i] : e.calibrated[i]) << "," << e.alarm[i] << "," << e.labels[i] << "\n";
     plots.data(file + ".dat", dat.str());
-    script << cr::gnuplot_preamble(file, 1300, 600) << "set key outside bottom center horizontal\n"
+    script << gnuplot_preamble(file, 1300, 600) << "set key outside bottom center horizontal\n"
            << "set xdata time\nset timefmt \"%Y-%m-%d\"\nset format x \"%Y-%m\"\n"
-           << "set title \"" << cr::gnuplot_escape(s.name) << " (seed ensemble): probability, alarms (sustained rule), "
+           << "set title \"" << gnuplot_escape(s.name) << " (seed ensemble): probability, alarms (sustained rule), "
            << "shaded: label-1 days; dashed: crisis peak and trough\"\n"
-           << "set ylabel \"" << cr::gnuplot_escape(d.reference_name) << "\"\nset y2label \"probability / alarm\"\n"
+           << "set ylabel \"" << gnuplot_escape(d.reference_name) << "\"\nset y2label \"probability / alarm\"\n"
            << "set y2range [0:1.05]\nset y2tics\nset ytics nomirror\nset boxwidth 86400 * 1.5 absolute\n";
     for (const auto& c : crises)
         for (std::size_t day : {c.peak, c.trough})
@@ -709,7 +709,7 @@ int run_study(const StudyOptions& options, const canary::dist::Communicator& com
             r.skipped = e.what();
         }
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        canary::io::write_text_atomic(out / "logs" / (key_of(j) + ".log"), job_log.str());
+        canary::io::atomic_write(out / "logs" / (key_of(j) + ".log"), job_log.str());
         {
             std::lock_guard lock(log_mutex);
             std::cout << "[" << ++done << "/" << jobs.size() << "] " << folds[job.fold].name << " " << name << " seed "
@@ -753,7 +753,7 @@ int run_study(const StudyOptions& options, const canary::dist::Communicator& com
                 }
                 try {
                     bytes[j] = compute(j);
-                    canary::io::write_text_atomic(path, bytes[j]);
+                    canary::io::atomic_write(path, bytes[j]);
                 } catch (const std::exception& e) {
                     std::lock_guard lock(failure_mutex);
                     if (!failure) failure.emplace(j, key_of(j), 0, e.what());
@@ -1085,14 +1085,14 @@ int run_study(const StudyOptions& options, const canary::dist::Communicator& com
                      << s.name << "," << fs.test[i] << "," << (fs.calibrated.empty() ? "" : csv_num(fs.calibrated[i])) << ","
                      << fs.alarm[i] << "\n";
             }
-    canary::io::write_text_atomic(out / "predictions.csv", pred.str());
-    canary::io::write_text_atomic(out / "study.md", md.str());
-    canary::io::write_text_atomic(out / "study.csv", csv.str());
-    canary::io::write_text_atomic(out / "crises.csv", crises_csv.str());
+    canary::io::atomic_write(out / "predictions.csv", pred.str());
+    canary::io::atomic_write(out / "study.md", md.str());
+    canary::io::atomic_write(out / "study.csv", csv.str());
+    canary::io::atomic_write(out / "crises.csv", crises_csv.str());
     std::cout << "\n" << md.str();
 
     if (o.plots) {
-        cr::plot_session plots(out / "plots");
+        plot_session plots(out / "plots");
         write_reliability_plot(plots, signals, pooled_series);
         // Timeline per crisis: the learned model with the best mean validation AUROC.
         const Signal* best = nullptr;

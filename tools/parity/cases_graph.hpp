@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/models/srr_gat.hpp"
-#include "canary/risk/srr.hpp"
+#include "canary/models/srr.hpp"
 #include "canary/testing/parity.hpp"
 
 namespace canary::parity {
@@ -70,12 +69,12 @@ void add_graph_network(testing::ParityRegistry& r, std::string name) {
 
 inline void register_graph_cases(testing::ParityRegistry& r) {
     add_graph_network<GCNConv<7, 32>>(r, "gcn");
-    add_graph_network<risk::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
+    add_graph_network<models::srr_snapshot_gnn<7, 64>>(r, "srr_snapshot_gnn");
     add_graph_network<GATConv<7, 8, 4>>(r, "gat");
     add_graph_network<GATConv<7, 8, 3, false>>(r, "gat_mean");
-    add_graph_network<risk::srr_snapshot_gat<7, 64, 4>>(r, "srr_snapshot_gat");
+    add_graph_network<models::srr_snapshot_gat<7, 64, 4>>(r, "srr_snapshot_gat");
     r.add("srr_temporal_gnn", [](const testing::ParityArgs& a) {
-        using Net = risk::srr_temporal_gnn<7, 64>;
+        using Net = models::srr_temporal_gnn<7, 64>;
         return a.double_precision() ? run_graph_sequence_parity<Net, double>(a) : run_graph_sequence_parity<Net, float>(a);
     });
 }

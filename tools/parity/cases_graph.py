@@ -87,7 +87,7 @@ def gcn(gen, dtype, N):
 
 
 class SnapshotGNN(torch.nn.Module):
-    """canary::risk::srr_snapshot_gnn: GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes, Linear(64,1)."""
+    """canary::models::srr_snapshot_gnn: GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes, Linear(64,1)."""
 
     def __init__(self):
         super().__init__()
@@ -117,7 +117,7 @@ def srr_snapshot_gnn(gen, dtype, B, N):
 
 
 class TemporalGNN(torch.nn.Module):
-    """canary::risk::srr_temporal_gnn: per graph GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes;
+    """canary::models::srr_temporal_gnn: per graph GCN(7,64)+ReLU, GCN(64,64)+ReLU, mean over nodes;
     the K embeddings -> nn.GRU(64, 64, batch_first=True) -> Linear(64, 1) on the last hidden state."""
 
     def __init__(self):
@@ -268,7 +268,7 @@ def gat_mean(gen, dtype, N):
 
 
 class SnapshotGAT(torch.nn.Module):
-    """canary::risk::srr_snapshot_gat: GAT(7 -> 4 heads of 16)+ReLU, GAT(64 -> 4 heads of 16)+ReLU,
+    """canary::models::srr_snapshot_gat: GAT(7 -> 4 heads of 16)+ReLU, GAT(64 -> 4 heads of 16)+ReLU,
     mean over nodes, Linear(64, 1)."""
 
     def __init__(self, make=GATConvRef):

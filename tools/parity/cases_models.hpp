@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 #include "canary/testing/parity.hpp"
 
 namespace canary::parity {
@@ -15,7 +15,7 @@ template <class Net, class T>
 testing::ParityOutputs run_with_alpha(const testing::ParityArgs& args) {
     AttentionProbe probe;
     Net net;
-    net.template get<risk::cnn_bilstm_attention_attn>().probe = &probe;
+    net.template get<models::cnn_bilstm_attention_attn>().probe = &probe;
     return testing::run_parity<Net, T>(args, std::move(net), [&probe](Model<Net, T>&, testing::ParityOutputs& out) {
         std::vector<T> alpha(probe.values().begin(), probe.values().end());
         testing::put_var(out, "aux.alpha", Shape{probe.batch(), probe.time()}, alpha.data());
@@ -31,11 +31,11 @@ testing::ParityRegistry::Runner alpha_runner() {
 
 }  // namespace models_detail
 
-/// cnn_bilstm_attention: risk::cnn_bilstm_attention<> (16, 32, 64, 64); y (B, 1), aux.alpha (B, T/2).
-/// cnn_bilstm_attention_small: risk::cnn_bilstm_attention<6, 8, 8, 6>, the same graph at small widths.
+/// cnn_bilstm_attention: models::cnn_bilstm_attention<> (16, 32, 64, 64); y (B, 1), aux.alpha (B, T/2).
+/// cnn_bilstm_attention_small: models::cnn_bilstm_attention<6, 8, 8, 6>, the same graph at small widths.
 inline void register_models_cases(testing::ParityRegistry& r) {
-    r.add("cnn_bilstm_attention", models_detail::alpha_runner<risk::cnn_bilstm_attention<>>());
-    r.add("cnn_bilstm_attention_small", models_detail::alpha_runner<risk::cnn_bilstm_attention<6, 8, 8, 6>>());
+    r.add("cnn_bilstm_attention", models_detail::alpha_runner<models::cnn_bilstm_attention<>>());
+    r.add("cnn_bilstm_attention_small", models_detail::alpha_runner<models::cnn_bilstm_attention<6, 8, 8, 6>>());
 }
 
 }  // namespace canary::parity

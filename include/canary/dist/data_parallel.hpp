@@ -31,8 +31,10 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -141,7 +143,7 @@ struct DataParallelOptions {
 };
 
 namespace detail {
-/// The epoch loop shared by fit_binary_data_parallel and fit_srr_data_parallel: fit_binary's
+/// The epoch loop of fit_binary_data_parallel: fit_binary's
 /// shuffling (same generator, same seed on every rank), guards, early stopping and best-weight
 /// restore, with the step and the validation loss computed data-parallel. `batch_loss(tape, rows,
 /// count)` returns the mean loss of the training samples rows[0..count) (indices into the training
@@ -201,28 +203,31 @@ FitHistory fit_data_parallel(M& model, index train_n, index validation_n, Adam<t
 }
 }  // namespace detail
 
-/// canary::fit_binary across the ranks of `comm`: the same global batches (o.batch_size is the
-/// GLOBAL batch), the same optimizer (Adam, or AdamW when o.weight_decay > 0), the same early
-/// stopping; every rank reads the whole dataset but gathers only its shard of each batch. Every
-/// rank ends with the same (best) weights. Collective: call on every rank with the same arguments.
-template <class M>
-FitHistory fit_binary_data_parallel(M& model, const BinaryDataset<typename M::scalar>& train,
-                                    const BinaryDataset<typename M::scalar>& validation, const FitOptions& o,
+/// canary::fit_binary across the ranks of `comm`, for any batch source (BinaryDataset, the SRR
+/// graph samples, ...): the same global batches (o.batch_size is the GLOBAL batch), the same
+/// optimizer (Adam, or AdamW when o.weight_decay > 0), the same early stopping; every rank reads
+/// the whole dataset but gathers only its shard of each batch. Every rank ends with the same (best)
+/// weights. Collective: call on every rank with the same arguments.
+template <class M, batch_source<typename M::scalar, typename M::backend> Train,
+          batch_source<typename M::scalar, typename M::backend> Validation>
+FitHistory fit_binary_data_parallel(M& model, const Train& train, const Validation& validation, const FitOptions& o,
                                     const Communicator& comm, const DataParallelOptions& dpo = {}) {
     using T = typename M::scalar;
     Adam<T> opt(static_cast<T>(o.learning_rate), T(0.9), T(0.999), T(1e-8),
                 static_cast<T>(o.weight_decay > 0 ? o.weight_decay : o.l2), o.weight_decay > 0);
+    using batch_type = decltype(train.batch(std::span<const index>{}));
+    std::unique_ptr<batch_type> keep;  // the batch must outlive the backward pass in reduce_gradients
     auto batch_loss = [&](auto& tape, const index* rows, index count) {
-        Var<T> y;
-        Var<T> x = canary::detail::gather_batch(tape, train, rows, count, &y);
-        return bce_with_logits(tape, model.forward(tape, x), y, static_cast<T>(o.pos_weight));
+        keep.reset();
+        keep.reset(new batch_type(train.batch(std::span<const index>(rows, static_cast<std::size_t>(count)))));
+        const Var<T> logits = model.forward(tape, keep->input(tape));
+        return bce_with_logits(tape, logits, keep->labels(tape), static_cast<T>(o.pos_weight));
     };
     auto validation_sum = [&](index begin, index count) {
-        const BinaryDataset<T> part{validation.x + begin * validation.sample_size(), validation.y + begin,
-                                    validation.sample_shape, count};
-        return evaluate_loss(model, part, o.pos_weight) * static_cast<double>(count);
+        return canary::detail::loss_sum(model, validation, begin, count, o.pos_weight, o.evaluation_batch_size);
     };
-    return detail::fit_data_parallel(model, train.n, validation.n, opt, o, comm, dpo.how, batch_loss, validation_sum);
+    return detail::fit_data_parallel(model, static_cast<index>(train.size()), static_cast<index>(validation.size()), opt,
+                                     o, comm, dpo.how, batch_loss, validation_sum);
 }
 
 }  // namespace canary::dist

@@ -23,7 +23,7 @@
 // master and K ranks give K - 1 workers.
 //
 // Resume. With options.resume_directory set, each finished job's result is written there
-// atomically (canary::io::write_text_atomic: temporary + rename) as soon as rank 0 receives it, as
+// atomically (canary::io::atomic_write: temporary, fsync, rename, fsync folder) as soon as rank 0 receives it, as
 // <key>.result with key = options.job_key(i) ("job-000017" by default). A job whose file exists is
 // not recomputed: its bytes are read back. So a run killed at any moment, rerun with the same
 // directory, recomputes only the jobs that had not finished.
@@ -166,7 +166,7 @@ struct JobTable {
             return;
         }
         try {
-            if (!options.resume_directory.empty()) io::write_text_atomic(result_path(options, keys[job]), bytes);
+            if (!options.resume_directory.empty()) io::atomic_write(result_path(options, keys[job]), bytes);
         } catch (const std::exception& e) {
             if (!failure) failure.emplace(job, keys[job], rank, std::string("result not saved: ") + e.what());
             return;

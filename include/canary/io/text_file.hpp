@@ -98,7 +98,4 @@ inline void atomic_write(const std::filesystem::path& path, std::string_view tex
     atomic_write(path, std::span<const std::byte>(reinterpret_cast<const std::byte*>(text.data()), text.size()));
 }
 
-/// The name tables and configurations have always used; the same routine.
-inline void write_text_atomic(const std::filesystem::path& path, std::string_view text) { atomic_write(path, text); }
-
 }  // namespace canary::io

@@ -5,18 +5,22 @@
 // weights restored, a progress line per epoch, checkpoints that resume bitwise (checkpoint.hpp),
 // inputs checked for NaN/Inf (row and column named), and a loss that turns non-finite answered by
 // restoring the last good (best-validation) weights, said in the log and in FitHistory.
-// Type erasure point: the loop is a template over the model, but data is plain float/double
-// buffers, so one trainer serves every network type.
+// The data comes from a batch source (the canary::batch_source concept below): anything that knows
+// its sample count and can put the inputs and labels of a list of rows on a tape. BinaryDataset
+// (dense windows or vectors) is one; the SRR graph samples (canary/models/srr_data.hpp) are
+// another, so one loop, one optimizer set-up and one checkpoint format serve every model.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <concepts>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <numeric>
 #include <ostream>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -30,16 +34,138 @@
 
 namespace canary {
 
-/// n samples of `sample_shape` (e.g. {T, F} for windows, {F} for vectors) with 0/1 labels,
-/// row-major, sample-major. Non-owning.
+namespace detail {
+/// throws numeric_error naming the dataset, the row (sample) and the column (element of the
+///        flattened sample; for a {T, F} window also its time step and feature) of the first
+///        NaN or infinity in the inputs, or the row of a non-finite label.
 template <class T>
-struct BinaryDataset {
-    const T* x = nullptr;
-    const T* y = nullptr;
-    Shape sample_shape;
-    index n = 0;
+void check_finite_rows(std::span<const T> x, std::span<const T> y, const Shape& sample_shape, const std::string& what) {
+    const index size = sample_shape.numel();
+    const index n = size ? static_cast<index>(x.size()) / size : 0;
+    for (index row = 0; row < n; ++row) {
+        for (index column = 0; column < size; ++column) {
+            const T v = x[static_cast<std::size_t>(row * size + column)];
+            if (std::isfinite(v)) continue;
+            std::string where = what + ": row " + std::to_string(row) + ", column " + std::to_string(column);
+            if (sample_shape.rank() == 2)
+                where += " (time step " + std::to_string(column / sample_shape[1]) + ", feature " +
+                         std::to_string(column % sample_shape[1]) + ")";
+            throw numeric_error(where + " is " + (std::isnan(v) ? "NaN" : "infinite") +
+                                "; clean or impute the inputs before training");
+        }
+        if (!y.empty() && !std::isfinite(y[static_cast<std::size_t>(row)]))
+            throw numeric_error(what + ": row " + std::to_string(row) + ", the label is " +
+                                (std::isnan(y[static_cast<std::size_t>(row)]) ? "NaN" : "infinite"));
+    }
+}
+}  // namespace detail
+
+/// A source of training or scoring batches: size() samples with 0/1 labels. batch(rows) returns
+/// an object that puts the inputs of those rows (in that order) on a tape with input(tape) and
+/// their labels as a (rows, 1) variable with labels(tape); it must stay alive until the tape's
+/// backward pass is done (it may own memory the recorded closures read, such as an adjacency).
+/// sample_description() goes into checkpoints (a resumed run must read the same kind of samples);
+/// check_finite(what) throws canary::numeric_error at the first NaN/Inf input or label.
+template <class S, class T, class B>
+concept batch_source = requires(const S& s, std::span<const index> rows, Tape<T, B>& tape, const std::string& what) {
+    { s.size() } -> std::convertible_to<index>;
+    { s.sample_description() } -> std::convertible_to<std::string>;
+    s.check_finite(what);
+    s.batch(rows).input(tape);
+    { s.batch(rows).labels(tape) } -> std::same_as<Var<T>>;
+};
+
+template <class T>
+class BinaryDataset;
+
+/// The rows of a BinaryDataset that make one batch (a view: the dataset and the rows must outlive it).
+template <class T>
+class BinaryBatch {
+public:
+    BinaryBatch(const BinaryDataset<T>& data, std::span<const index> rows) : data_(data), rows_(rows) {}
+
+    /// (rows, sample extents...) on `tape`: gathered straight into tape memory on the host; on a
+    /// device, gathered on the host and sent in one transfer.
+    template <class B>
+    Var<T> input(Tape<T, B>& tape) const {
+        const Shape s = data_.sample_shape();
+        const index count = static_cast<index>(rows_.size());
+        Shape shape;
+        switch (s.rank()) {
+            case 1: shape = Shape{count, s[0]}; break;
+            case 2: shape = Shape{count, s[0], s[1]}; break;
+            case 3: shape = Shape{count, s[0], s[1], s[2]}; break;
+            default: throw shape_error("BinaryDataset: sample rank must be 1..3, got " + s.str());
+        }
+        Var<T> x = tape.make(shape, false);
+        const index size = data_.sample_size();
+        const T* source = data_.x().data();
+        if constexpr (is_device_backend_v<B>) {
+            std::vector<T> host(static_cast<std::size_t>(count * size));
+            for (index i = 0; i < count; ++i) std::copy_n(source + rows_[static_cast<std::size_t>(i)] * size, size, host.data() + i * size);
+            B::to_device(host.data(), x.val, count * size);
+        } else {
+            for (index i = 0; i < count; ++i) B::copy(source + rows_[static_cast<std::size_t>(i)] * size, x.val + i * size, size);
+        }
+        return x;
+    }
+
+    /// (rows, 1) labels on `tape`. throws config_error when the dataset has no labels.
+    template <class B>
+    Var<T> labels(Tape<T, B>& tape) const {
+        if (data_.y().empty()) throw config_error("BinaryDataset: labels of a dataset built without labels");
+        std::vector<T> y(rows_.size());
+        for (std::size_t i = 0; i < rows_.size(); ++i) y[i] = data_.y()[static_cast<std::size_t>(rows_[i])];
+        return tape.input(y.data(), Shape{static_cast<index>(rows_.size()), 1});
+    }
+
+private:
+    const BinaryDataset<T>& data_;
+    std::span<const index> rows_;
+};
+
+/// n samples of `sample_shape` (e.g. {T, F} for windows, {F} for vectors) with 0/1 labels,
+/// row-major, sample-major. Non-owning: the spans must outlive it. The batch source of the window
+/// and vector models.
+template <class T>
+class BinaryDataset {
+public:
+    BinaryDataset() = default;
+    /// requires: x.size() a multiple of sample_shape.numel(); y empty (inputs only, for scoring) or
+    ///           one label per sample (else canary::shape_error).
+    BinaryDataset(std::span<const T> x, std::span<const T> y, Shape sample_shape)
+        : x_(x), y_(y), sample_shape_(sample_shape) {
+        const index size = sample_shape.numel();
+        if (size <= 0 || static_cast<index>(x.size()) % size != 0)
+            throw shape_error("BinaryDataset: " + std::to_string(x.size()) + " values are not whole samples of shape " +
+                              sample_shape.str());
+        n_ = static_cast<index>(x.size()) / size;
+        if (!y.empty() && static_cast<index>(y.size()) != n_)
+            throw shape_error("BinaryDataset: " + std::to_string(y.size()) + " labels for " + std::to_string(n_) + " samples");
+    }
+
+    index size() const noexcept { return n_; }
+    std::span<const T> x() const noexcept { return x_; }
+    std::span<const T> y() const noexcept { return y_; }
+    const Shape& sample_shape() const noexcept { return sample_shape_; }
     /// Values per sample.
-    index sample_size() const { return sample_shape.numel(); }
+    index sample_size() const noexcept { return sample_shape_.numel(); }
+    /// Samples [begin, begin + count) as a dataset of their own.
+    BinaryDataset rows(index begin, index count) const {
+        const auto size = static_cast<std::size_t>(sample_size());
+        return BinaryDataset(x_.subspan(static_cast<std::size_t>(begin) * size, static_cast<std::size_t>(count) * size),
+                             y_.empty() ? y_ : y_.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(count)),
+                             sample_shape_);
+    }
+
+    std::string sample_description() const { return sample_shape_.str(); }
+    void check_finite(const std::string& what) const { detail::check_finite_rows(x_, y_, sample_shape_, what); }
+    BinaryBatch<T> batch(std::span<const index> rows) const { return BinaryBatch<T>(*this, rows); }
+
+private:
+    std::span<const T> x_, y_;
+    Shape sample_shape_;
+    index n_ = 0;
 };
 
 /// Settings of canary::fit_binary.
@@ -52,6 +178,7 @@ struct FitOptions {
     double l2 = 0.0;                ///< coupled L2 (Adam weight_decay), e.g. for logistic regression
     double clip_norm = 5.0;         ///< <= 0 disables clipping
     double pos_weight = 1.0;        ///< BCE weight of positives (e.g. negatives / positives)
+    index evaluation_batch_size = 256;  ///< batch of the validation loss (no gradient)
     std::uint64_t seed = 0;
     std::ostream* log = nullptr;    ///< progress lines when set
     std::string name = "model";
@@ -95,29 +222,6 @@ void copy_from_host(const T* host, T* p, index n) {
     else std::copy(host, host + n, p);
 }
 
-/// throws numeric_error naming the dataset, the row (sample) and the column (element of the
-///        flattened sample; for a {T, F} window also its time step and feature) of the first
-///        NaN or infinity in the inputs, or the row of a non-finite label.
-template <class T>
-void check_finite_dataset(const BinaryDataset<T>& d, const std::string& what) {
-    const index size = d.sample_size();
-    for (index row = 0; row < d.n; ++row) {
-        for (index column = 0; column < size; ++column) {
-            const T v = d.x[row * size + column];
-            if (std::isfinite(v)) continue;
-            std::string where = what + ": row " + std::to_string(row) + ", column " + std::to_string(column);
-            if (d.sample_shape.rank() == 2)
-                where += " (time step " + std::to_string(column / d.sample_shape[1]) + ", feature " +
-                         std::to_string(column % d.sample_shape[1]) + ")";
-            throw numeric_error(where + " is " + (std::isnan(v) ? "NaN" : "infinite") +
-                                "; clean or impute the inputs before training");
-        }
-        if (d.y && !std::isfinite(d.y[row]))
-            throw numeric_error(what + ": row " + std::to_string(row) + ", the label is " +
-                                (std::isnan(d.y[row]) ? "NaN" : "infinite"));
-    }
-}
-
 /// Exact text of a setting for the checkpoint's configuration (hexadecimal for floating point).
 inline std::string exact_text(double value) {
     char text[64];
@@ -125,52 +229,42 @@ inline std::string exact_text(double value) {
     return text;
 }
 
-template <class T, class B>
-Var<T> gather_batch(Tape<T, B>& tape, const BinaryDataset<T>& d, const index* rows, index count, Var<T>* labels) {
-    Shape s = d.sample_shape;
-    Shape batch;
-    switch (s.rank()) {
-        case 1: batch = Shape{count, s[0]}; break;
-        case 2: batch = Shape{count, s[0], s[1]}; break;
-        case 3: batch = Shape{count, s[0], s[1], s[2]}; break;
-        default: throw shape_error("gather_batch: sample rank must be 1..3, got " + s.str());
+/// The summed BCE-with-logits of samples [begin, begin + count) of `data` (no gradient).
+template <class M, class S>
+double loss_sum(M& model, const S& data, index begin, index count, double pos_weight, index batch_size) {
+    using T = typename M::scalar;
+    Tape<T, typename M::backend> tape(false);
+    const index step = std::max<index>(batch_size, 1);
+    std::vector<index> rows(static_cast<std::size_t>(step));
+    double total = 0;
+    for (index start = begin; start < begin + count; start += step) {
+        const index n = std::min(step, begin + count - start);
+        std::iota(rows.begin(), rows.begin() + n, start);
+        tape.reset();
+        const auto batch = data.batch(std::span<const index>(rows.data(), static_cast<std::size_t>(n)));
+        const Var<T> logits = model.forward(tape, batch.input(tape));
+        const Var<T> loss = bce_with_logits(tape, logits, batch.labels(tape), static_cast<T>(pos_weight));
+        total += static_cast<double>(host_copy<typename M::backend>(loss.val, 1)[0]) * static_cast<double>(n);
     }
-    Var<T> x = tape.make(batch, false);
-    const index size = d.sample_size();
-    if constexpr (is_device_backend_v<B>) {
-        // Gather on the host, then one transfer each for the samples and the labels.
-        std::vector<T> host(static_cast<std::size_t>(count * size));
-        for (index i = 0; i < count; ++i) std::copy_n(d.x + rows[i] * size, size, host.data() + i * size);
-        B::to_device(host.data(), x.val, count * size);
-        if (labels) {
-            *labels = tape.make(Shape{count, 1}, false);
-            std::vector<T> y(static_cast<std::size_t>(count));
-            for (index i = 0; i < count; ++i) y[static_cast<std::size_t>(i)] = d.y[rows[i]];
-            B::to_device(y.data(), labels->val, count);
-        }
-    } else {
-        for (index i = 0; i < count; ++i) B::copy(d.x + rows[i] * size, x.val + i * size, size);
-        if (labels) {
-            *labels = tape.make(Shape{count, 1}, false);
-            for (index i = 0; i < count; ++i) labels->val[i] = d.y[rows[i]];
-        }
-    }
-    return x;
+    return total;
 }
 }  // namespace detail
 
 /// Probabilities sigma(logit) for every sample, in order, batch by batch (inference tape).
-template <class M>
-std::vector<double> predict_proba(M& model, const BinaryDataset<typename M::scalar>& data, index batch_size = 256) {
+template <class M, batch_source<typename M::scalar, typename M::backend> S>
+std::vector<double> predict_proba(M& model, const S& data, index batch_size = 256) {
     using T = typename M::scalar;
     Tape<T, typename M::backend> tape(false);
-    std::vector<double> out(static_cast<std::size_t>(data.n));
-    std::vector<index> rows(static_cast<std::size_t>(std::max<index>(batch_size, 1)));
-    for (index start = 0; start < data.n; start += batch_size) {
-        const index count = std::min(batch_size, data.n - start);
+    const index n = static_cast<index>(data.size());
+    const index step = std::max<index>(batch_size, 1);
+    std::vector<double> out(static_cast<std::size_t>(n));
+    std::vector<index> rows(static_cast<std::size_t>(step));
+    for (index start = 0; start < n; start += step) {
+        const index count = std::min(step, n - start);
         std::iota(rows.begin(), rows.begin() + count, start);
         tape.reset();
-        Var<T> logits = model.forward(tape, detail::gather_batch(tape, data, rows.data(), count, static_cast<Var<T>*>(nullptr)));
+        const auto batch = data.batch(std::span<const index>(rows.data(), static_cast<std::size_t>(count)));
+        const Var<T> logits = model.forward(tape, batch.input(tape));
         const std::vector<T> l = detail::host_copy<typename M::backend>(logits.val, count);
         for (index i = 0; i < count; ++i)
             out[static_cast<std::size_t>(start + i)] = 1.0 / (1.0 + std::exp(-static_cast<double>(l[static_cast<std::size_t>(i)])));
@@ -179,22 +273,10 @@ std::vector<double> predict_proba(M& model, const BinaryDataset<typename M::scal
 }
 
 /// Mean BCE-with-logits over a dataset (no gradient).
-template <class M>
-double evaluate_loss(M& model, const BinaryDataset<typename M::scalar>& data, double pos_weight, index batch_size = 256) {
-    using T = typename M::scalar;
-    Tape<T, typename M::backend> tape(false);
-    std::vector<index> rows(static_cast<std::size_t>(batch_size));
-    double total = 0;
-    for (index start = 0; start < data.n; start += batch_size) {
-        const index count = std::min(batch_size, data.n - start);
-        std::iota(rows.begin(), rows.begin() + count, start);
-        tape.reset();
-        Var<T> y;
-        Var<T> logits = model.forward(tape, detail::gather_batch(tape, data, rows.data(), count, &y));
-        const Var<T> loss = bce_with_logits(tape, logits, y, static_cast<T>(pos_weight));
-        total += static_cast<double>(detail::host_copy<typename M::backend>(loss.val, 1)[0]) * count;
-    }
-    return data.n ? total / static_cast<double>(data.n) : NAN;
+template <class M, batch_source<typename M::scalar, typename M::backend> S>
+double evaluate_loss(M& model, const S& data, double pos_weight, index batch_size = 256) {
+    const index n = static_cast<index>(data.size());
+    return n ? detail::loss_sum(model, data, 0, n, pos_weight, batch_size) / static_cast<double>(n) : NAN;
 }
 
 /// Trains `model` on `train`, early-stopping on `validation` loss, and leaves the best weights in
@@ -205,14 +287,16 @@ double evaluate_loss(M& model, const BinaryDataset<typename M::scalar>& data, do
 ///         checkpoint cannot be written or read. A loss or gradient that turns NaN/Inf during
 ///         training does not throw: the best weights so far are restored and h.numerical_fault
 ///         says what happened.
-template <class M>
-FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
-                      const BinaryDataset<typename M::scalar>& validation, const FitOptions& o) {
+template <class M, batch_source<typename M::scalar, typename M::backend> Train,
+          batch_source<typename M::scalar, typename M::backend> Validation>
+FitHistory fit_binary(M& model, const Train& train, const Validation& validation, const FitOptions& o) {
     using T = typename M::scalar;
     using B = typename M::backend;
-    if (train.n == 0) throw config_error("fit_binary: empty training set");
+    const index train_n = static_cast<index>(train.size()), validation_n = static_cast<index>(validation.size());
+    if (train_n == 0) throw config_error("fit_binary: empty training set");
     if (o.batch_size <= 0) throw config_error("fit_binary: batch size must be positive");
     if (o.checkpoint_every <= 0) throw config_error("fit_binary: checkpoint_every must be positive");
+    if (o.evaluation_batch_size <= 0) throw config_error("fit_binary: evaluation batch size must be positive");
     auto* const save_file = [&o] {
         if constexpr (std::is_same_v<T, float>) return o.checkpoint_format.save_float;
         else return o.checkpoint_format.save_double;
@@ -228,14 +312,14 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
             throw config_error("fit_binary: checkpoint_path or resume_from is set but checkpoint_format is not; set it "
                                "to canary::checkpoint_files() from <canary/train/checkpoint.hpp>");
     }
-    detail::check_finite_dataset(train, o.name + " training set");
-    if (validation.n) detail::check_finite_dataset(validation, o.name + " validation set");
+    train.check_finite(o.name + " training set");
+    if (validation_n) validation.check_finite(o.name + " validation set");
     const auto start_time = std::chrono::steady_clock::now();
     Adam<T> opt(static_cast<T>(o.learning_rate), T(0.9), T(0.999), T(1e-8),
                 static_cast<T>(o.weight_decay > 0 ? o.weight_decay : o.l2), o.weight_decay > 0);
     Tape<T, B> tape(true, o.seed);
     Rng shuffle(o.seed ^ 0xa5a5a5a5ULL);
-    std::vector<index> order(static_cast<std::size_t>(train.n));
+    std::vector<index> order(static_cast<std::size_t>(train_n));
     std::iota(order.begin(), order.end(), 0);
     std::vector<T> best = detail::host_copy<B>(model.parameters(), M::param_count);
     FitHistory h;
@@ -251,8 +335,10 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
         {"l2", detail::exact_text(o.l2)},                 {"clip_norm", detail::exact_text(o.clip_norm)},
         {"pos_weight", detail::exact_text(o.pos_weight)}, {"seed", std::to_string(o.seed)},
         {"parameters", std::to_string(M::param_count)},   {"scalar", sizeof(T) == 4 ? "float" : "double"},
-        {"train_samples", std::to_string(train.n)},       {"validation_samples", std::to_string(validation.n)},
-        {"sample_shape", train.sample_shape.str()}};
+        {"train_samples", std::to_string(train_n)},       {"validation_samples", std::to_string(validation_n)},
+        {"sample_shape", train.sample_description()}};
+    // Written only when changed, so checkpoints from before the setting existed still resume.
+    if (o.evaluation_batch_size != 256) configuration["evaluation_batch_size"] = std::to_string(o.evaluation_batch_size);
 
     if constexpr (!is_device_backend_v<B>) {
         if (!o.resume_from.empty()) {
@@ -269,7 +355,7 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
             std::vector<bool> seen(order.size(), false);
             for (std::size_t i = 0; i < order.size(); ++i) {
                 const std::int64_t r = c.order[i];
-                if (r < 0 || r >= train.n || seen[static_cast<std::size_t>(r)])
+                if (r < 0 || r >= train_n || seen[static_cast<std::size_t>(r)])
                     throw io_error(o.resume_from.string(), "checkpoint's shuffle order is not a permutation");
                 seen[static_cast<std::size_t>(r)] = true;
                 order[i] = static_cast<index>(r);
@@ -320,15 +406,15 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
     };
 
     for (int epoch = first_epoch; epoch < o.max_epochs && !finished; ++epoch) {
-        for (index i = train.n - 1; i > 0; --i)  // Fisher-Yates with canary's generator
+        for (index i = train_n - 1; i > 0; --i)  // Fisher-Yates with canary's generator
             std::swap(order[static_cast<std::size_t>(i)], order[shuffle.below(static_cast<std::uint64_t>(i + 1))]);
         double epoch_loss = 0;
-        for (index s = 0; s < train.n; s += o.batch_size) {
-            const index count = std::min(o.batch_size, train.n - s);
+        for (index s = 0; s < train_n; s += o.batch_size) {
+            const index count = std::min(o.batch_size, train_n - s);
             tape.reset();
-            Var<T> y;
-            Var<T> x = detail::gather_batch(tape, train, order.data() + s, count, &y);
-            Var<T> loss = bce_with_logits(tape, model.forward(tape, x), y, static_cast<T>(o.pos_weight));
+            const auto batch = train.batch(std::span<const index>(order.data() + s, static_cast<std::size_t>(count)));
+            const Var<T> logits = model.forward(tape, batch.input(tape));
+            Var<T> loss = bce_with_logits(tape, logits, batch.labels(tape), static_cast<T>(o.pos_weight));
             const T loss_value = detail::host_copy<B>(loss.val, 1)[0];
             try {
                 check_finite_loss(loss_value, step);
@@ -351,8 +437,9 @@ FitHistory fit_binary(M& model, const BinaryDataset<typename M::scalar>& train,
             ++step;
         }
         if (!h.numerical_fault.empty()) break;
-        h.train_loss.push_back(epoch_loss / static_cast<double>(train.n));
-        const double val = validation.n ? evaluate_loss(model, validation, o.pos_weight) : h.train_loss.back();
+        h.train_loss.push_back(epoch_loss / static_cast<double>(train_n));
+        const double val =
+            validation_n ? evaluate_loss(model, validation, o.pos_weight, o.evaluation_batch_size) : h.train_loss.back();
         h.validation_loss.push_back(val);
         if (val < h.best_validation_loss - 1e-7) {
             h.best_validation_loss = val;

@@ -1,4 +1,4 @@
-// risk::cnn_bilstm_attention (arXiv 2502.06847): the type alias builds the paper's model with
+// models::cnn_bilstm_attention (arXiv 2502.06847): the type alias builds the paper's model with
 // padding 1 by default, its parameter counts and torch names, shapes through every stage, the
 // attention audit helpers and a gradient check of the whole model at small widths.
 #include <gtest/gtest.h>
@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/risk/cnn_bilstm_attention.hpp"
+#include "canary/models/cnn_bilstm_attention.hpp"
 
 namespace {
 
-using Net = canary::risk::cnn_bilstm_attention<>;
+using Net = canary::models::cnn_bilstm_attention<>;
 
 static_assert(Net::param_count == 60193);
 static_assert(Net::in_width == 16 && Net::out_width == 1);
-static_assert(canary::risk::cnn_bilstm_attention<6, 8, 8, 6>::param_count ==
+static_assert(canary::models::cnn_bilstm_attention<6, 8, 8, 6>::param_count ==
               (6 * 8 * 3 + 8) + 2 * 4 * 8 * (8 + 8 + 2) + (6 * 16 + 6 + 6) + (16 + 1));
 
 std::vector<float> random_windows(canary::index n, canary::index steps, std::uint64_t seed) {
@@ -80,7 +80,7 @@ TEST(CnnBiLstmAttention, SummaryShowsEveryStage) {
 TEST(CnnBiLstmAttention, ForwardShapesAndProbedAttentionForEvenAndOddLengths) {
     canary::Model<Net> model(5);
     canary::AttentionProbe probe;
-    canary::risk::attention_layer(model).probe = &probe;
+    canary::models::attention_layer(model).probe = &probe;
     for (canary::index steps : {canary::index{60}, canary::index{7}, canary::index{2}}) {
         const auto x = random_windows(3, steps, 11);
         canary::Tape<float> tape(false);
@@ -110,13 +110,13 @@ TEST(CnnBiLstmAttention, TooShortWindowIsAShapeError) {
 TEST(CnnBiLstmAttention, AttentionWeightsHelperMatchesTheProbeAndRestoresIt) {
     canary::Model<Net> model(9);
     canary::AttentionProbe mine;
-    canary::risk::attention_layer(model).probe = &mine;
+    canary::models::attention_layer(model).probe = &mine;
     const canary::index n = 5, steps = 9;
     const auto x = random_windows(n, steps, 4);
     // Batches of 2 exercise the batching; the result must equal one full-batch probe.
-    const auto alpha = canary::risk::attention_weights(model, x.data(), n, steps, 2);
+    const auto alpha = canary::models::attention_weights(model, x.data(), n, steps, 2);
     ASSERT_EQ(alpha.size(), static_cast<std::size_t>(n * (steps / 2)));
-    EXPECT_EQ(canary::risk::attention_layer(model).probe, &mine);
+    EXPECT_EQ(canary::models::attention_layer(model).probe, &mine);
     EXPECT_EQ(mine.passes(), 0u);
     canary::Tape<float> tape(false);
     model.forward(tape, tape.input(x.data(), canary::Shape{n, steps, 16}));
@@ -125,7 +125,7 @@ TEST(CnnBiLstmAttention, AttentionWeightsHelperMatchesTheProbeAndRestoresIt) {
         for (canary::index t = 0; t < steps / 2; ++t)
             EXPECT_NEAR(alpha[static_cast<std::size_t>(b * (steps / 2) + t)], mine(b, t), 1e-6);
 
-    const auto day = canary::risk::attention_per_day(alpha.data(), steps);
+    const auto day = canary::models::attention_per_day(alpha.data(), steps);
     ASSERT_EQ(day.size(), static_cast<std::size_t>(steps));
     EXPECT_DOUBLE_EQ(day[0], alpha[0] / 2);
     EXPECT_DOUBLE_EQ(day[1], alpha[0] / 2);
@@ -134,7 +134,7 @@ TEST(CnnBiLstmAttention, AttentionWeightsHelperMatchesTheProbeAndRestoresIt) {
 }
 
 TEST(CnnBiLstmAttention, WholeModelGradientCheckAtSmallWidths) {
-    using Small = canary::risk::cnn_bilstm_attention<4, 5, 3, 4>;
+    using Small = canary::models::cnn_bilstm_attention<4, 5, 3, 4>;
     canary::testing::GradCheckOptions opt;
     opt.max_elements_per_tensor = 400;  // every parameter of the small model
     const auto even = canary::testing::check_layer(Small{}, canary::Shape{2, 6, 4}, opt);

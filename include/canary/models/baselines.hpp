@@ -4,7 +4,7 @@
 // Each reads (B, T, 16) windows of the market features (canary/data/market_features.hpp) and
 // returns one logit per window. Architectures, shapes and parameter counts: docs/models/baselines.md.
 //
-// The random forest (XGBoost, canary/risk/random_forest.hpp) reads a feature vector per window
+// The random forest (XGBoost, canary/models/random_forest.hpp) reads a feature vector per window
 // instead: forest_features() below builds it.
 #include <array>
 #include <cmath>
@@ -24,7 +24,7 @@
 #include "canary/layers/transformer_encoder.hpp"
 #include "canary/layers/sequential.hpp"
 
-namespace canary::risk {
+namespace canary::models {
 
 // PaddedConv1D (canary/layers/conv1d.hpp) gives the convolutions torch's padding=1 by default.
 
@@ -116,4 +116,4 @@ std::vector<std::string> forest_feature_names(const Names& names) {
     return out;
 }
 
-}  // namespace canary::risk
+}  // namespace canary::models

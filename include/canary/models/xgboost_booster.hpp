@@ -12,7 +12,7 @@
 #include "canary/core/error.hpp"
 #include "canary/core/shape.hpp"
 
-namespace canary::risk::detail {
+namespace canary::models::detail {
 
 inline void xgboost_check(int rc, const char* call) {
     if (rc != 0) throw error(std::string("XGBoost ") + call + " failed: " + XGBGetLastError());
@@ -48,6 +48,6 @@ inline std::vector<double> xgboost_predict(BoosterHandle booster, index features
     return std::vector<double>(out, out + n);
 }
 
-}  // namespace canary::risk::detail
+}  // namespace canary::models::detail
 
 #endif  // CANARY_HAVE_XGBOOST

@@ -16,9 +16,9 @@
 
 #include "canary/core/error.hpp"
 #include "canary/core/shape.hpp"
-#include "canary/risk/xgboost_booster.hpp"
+#include "canary/models/xgboost_booster.hpp"
 
-namespace canary::risk {
+namespace canary::models {
 
 struct random_forest_options {
     int trees = 300;
@@ -82,5 +82,5 @@ private:
     index features_ = 0;
 };
 
-}  // namespace canary::risk
+}  // namespace canary::models
 #endif

@@ -28,7 +28,7 @@
 #include "canary/model/model.hpp"
 #include "canary/layers/sequential.hpp"
 
-namespace canary::risk {
+namespace canary::models {
 
 // PaddedConv1D (canary/layers/conv1d.hpp) gives the convolutions torch's padding=1 by default.
 
@@ -97,4 +97,4 @@ inline std::vector<double> attention_per_day(const double* pooled_alpha, index s
     return day;
 }
 
-}  // namespace canary::risk
+}  // namespace canary::models

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "canary/core/rng.hpp"
-#include "canary/risk/gradient_boosting.hpp"
+#include "canary/models/gradient_boosting.hpp"
 #include "canary/risk/metrics.hpp"
 
 #if defined(CANARY_HAVE_XGBOOST) && CANARY_HAVE_XGBOOST
@@ -31,10 +31,10 @@ Data make(canary::index n, std::uint64_t seed, bool pure_noise = false) {
 
 TEST(GradientBoosting, LearnsANonLinearRuleWithEarlyStoppingAndIsReproducible) {
     const Data train = make(600, 1), validation = make(200, 3), test = make(400, 2);
-    canary::risk::gradient_boosting_options o;
+    canary::models::gradient_boosting_options o;
     o.seed = 5;
     o.max_rounds = 300;
-    canary::risk::gradient_boosting a(o), b(o);
+    canary::models::gradient_boosting a(o), b(o);
     a.fit(train.x.data(), 600, 3, train.y.data(), validation.x.data(), 200, validation.y.data());
     b.fit(train.x.data(), 600, 3, train.y.data(), validation.x.data(), 200, validation.y.data());
     const auto pa = a.predict_proba(test.x.data(), 400, 3), pb = b.predict_proba(test.x.data(), 400, 3);
@@ -44,17 +44,17 @@ TEST(GradientBoosting, LearnsANonLinearRuleWithEarlyStoppingAndIsReproducible) {
     EXPECT_LE(a.best_rounds(), 300);
     EXPECT_THROW(a.predict_proba(test.x.data(), 400, 2), canary::shape_error);
     o.tree_method = "hist";
-    canary::risk::gradient_boosting h(o);
+    canary::models::gradient_boosting h(o);
     h.fit(train.x.data(), 600, 3, train.y.data(), validation.x.data(), 200, validation.y.data());
     EXPECT_GT(canary::risk::auroc(h.predict_proba(test.x.data(), 400, 3), test.labels).value, 0.9);
 }
 
 TEST(GradientBoosting, StopsEarlyWhenThereIsNothingToLearn) {
     const Data train = make(600, 1, true), validation = make(300, 3, true);
-    canary::risk::gradient_boosting_options o;
+    canary::models::gradient_boosting_options o;
     o.max_rounds = 500;
     o.patience = 20;
-    canary::risk::gradient_boosting g(o);
+    canary::models::gradient_boosting g(o);
     g.fit(train.x.data(), 600, 3, train.y.data(), validation.x.data(), 300, validation.y.data());
     // Validation log loss stops improving after a few rounds on noise: far fewer than 500 kept.
     EXPECT_LT(g.best_rounds(), 100);

@@ -1,11 +1,13 @@
 #pragma once
-// Plots through gnuplot, the way a reader can redo them: every plot is a plain data file plus a
-// .gp script in one folder, and the PNG is what `gnuplot <name>.gp` makes there. The program runs
+// canary-risk's plots through gnuplot, the way a reader can redo them: every plot is a plain data
+// file plus a .gp script in one folder, and the PNG is what `gnuplot <name>.gp` makes there. The program runs
 // gnuplot itself when it is installed (Debian: gnuplot-nox); without it the data and scripts are
 // still written and plot_session::summary() says how to render them later.
 //
 // Scripts write to `outfile` when it is defined (gnuplot -e "outfile='...'"), else to <name>.png;
 // the program renders into a temporary name and renames it, so a PNG is never half-written.
+// It lives with the program, not in the library: it runs a shell (std::system), which no canary
+// header does.
 #include <cstdlib>
 #include <filesystem>
 #include <span>
@@ -14,9 +16,10 @@
 #include <vector>
 
 #include "canary/io/text_file.hpp"
+#include "canary/core/error.hpp"
 #include "canary/risk/interpretability.hpp"
 
-namespace canary::risk {
+namespace canary_risk {
 
 /// Quotes s for a POSIX shell (single quotes; embedded ones become '\'').
 inline std::string shell_quote(const std::string& s) {
@@ -60,14 +63,14 @@ public:
 
     /// Writes a data file into the plot folder (atomically).
     void data(const std::string& file_name, const std::string& text) const {
-        io::write_text_atomic(dir_ / file_name, text);
+        canary::io::atomic_write(dir_ / file_name, text);
     }
 
     /// Writes `<name>.gp` and, when gnuplot is available, renders `<name>.png`. Returns whether a PNG
     /// was made; a gnuplot failure is recorded (summary()) rather than thrown: the study's numbers
     /// matter more than its pictures.
     bool render(const std::string& name, const std::string& script) {
-        io::write_text_atomic(dir_ / (name + ".gp"), script);
+        canary::io::atomic_write(dir_ / (name + ".gp"), script);
         scripts_.push_back(name);
         if (!available_) return false;
         const std::string tmp = "." + name + ".png.tmp";
@@ -146,7 +149,7 @@ inline void write_attention_outputs(plot_session& plots, const std::filesystem::
                                     const std::vector<std::string>& row_labels,
                                     const std::vector<std::vector<double>>& weights) {
     if (weights.size() != row_labels.size())
-        throw shape_error("write_attention_outputs: " + std::to_string(weights.size()) + " weight vectors for " +
+        throw canary::shape_error("write_attention_outputs: " + std::to_string(weights.size()) + " weight vectors for " +
                           std::to_string(row_labels.size()) + " days");
     const std::size_t steps = weights.empty() ? 0 : weights.front().size();
     std::vector<std::string> lags;
@@ -154,11 +157,11 @@ inline void write_attention_outputs(plot_session& plots, const std::filesystem::
     std::vector<double> flat;
     std::ostringstream cells;
     for (std::size_t d = 0; d < weights.size(); ++d) {
-        if (weights[d].size() != steps) throw shape_error("write_attention_outputs: weight vectors differ in length");
+        if (weights[d].size() != steps) throw canary::shape_error("write_attention_outputs: weight vectors differ in length");
         flat.insert(flat.end(), weights[d].begin(), weights[d].end());
         for (std::size_t k = 0; k < steps; ++k) cells << d << "," << k << "," << weights[d][k] << "\n";
     }
-    io::write_text_atomic(out_dir / ("attention_" + model + ".csv"), day_feature_csv(row_labels, lags, flat));
+    canary::io::atomic_write(out_dir / ("attention_" + model + ".csv"), canary::risk::day_feature_csv(row_labels, lags, flat));
     const std::string name = "attention_" + model;
     plots.data(name + ".dat", cells.str());
     std::string script = heat_map_script(name, "attention weights of " + model + " (rows: test days, columns: window lag)",
@@ -167,4 +170,4 @@ inline void write_attention_outputs(plot_session& plots, const std::filesystem::
     plots.render(name, script);
 }
 
-}  // namespace canary::risk
+}  // namespace canary_risk

@@ -4,7 +4,7 @@
 
 #include "canary/core/rng.hpp"
 #include "canary/risk/metrics.hpp"
-#include "canary/risk/random_forest.hpp"
+#include "canary/models/random_forest.hpp"
 
 #if defined(CANARY_HAVE_XGBOOST) && CANARY_HAVE_XGBOOST
 namespace {
@@ -29,10 +29,10 @@ Data make(canary::index n, std::uint64_t seed) {
 
 TEST(RandomForest, LearnsANonLinearRuleAndIsReproducible) {
     const Data train = make(600, 1), test = make(400, 2);
-    canary::risk::random_forest_options o;
+    canary::models::random_forest_options o;
     o.trees = 60;
     o.seed = 5;
-    canary::risk::random_forest a(o), b(o);
+    canary::models::random_forest a(o), b(o);
     a.fit(train.x.data(), 600, 3, train.y.data());
     b.fit(train.x.data(), 600, 3, train.y.data());
     const auto pa = a.predict_proba(test.x.data(), 400, 3), pb = b.predict_proba(test.x.data(), 400, 3);

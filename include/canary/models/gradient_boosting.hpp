@@ -15,9 +15,9 @@
 
 #include "canary/core/error.hpp"
 #include "canary/core/shape.hpp"
-#include "canary/risk/xgboost_booster.hpp"
+#include "canary/models/xgboost_booster.hpp"
 
-namespace canary::risk {
+namespace canary::models {
 
 struct gradient_boosting_options {
     int max_rounds = 500;
@@ -110,5 +110,5 @@ private:
     int best_rounds_ = 0;
 };
 
-}  // namespace canary::risk
+}  // namespace canary::models
 #endif

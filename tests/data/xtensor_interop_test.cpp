@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "canary/canary.hpp"
+#include "canary/data/xtensor_interop.hpp"
 
 using namespace canary;
 

@@ -15,7 +15,7 @@
 
 #include "canary/core/error.hpp"
 
-namespace canary::risk {
+namespace canary::models {
 
 struct logistic_fit_options {
     /// Minimises sum_i w_i * logloss_i + (l2 / 2) * ||beta||^2 (the intercept is not penalised),
@@ -47,7 +47,7 @@ struct logistic_regression {
     ///             converged = false and finite coefficients that separate the data.
     static logistic_regression fit(std::span<const double> x, std::size_t n, std::size_t p, std::span<const int> labels,
                                    const logistic_fit_options& options = {}) {
-        constexpr const char* who = "canary::risk::logistic_regression::fit";
+        constexpr const char* who = "canary::models::logistic_regression::fit";
         if (n == 0) throw shape_error(std::string(who) + ": no observations");
         if (x.size() != n * p)
             throw shape_error(std::string(who) + ": x holds " + std::to_string(x.size()) + " values, but n * p = " +
@@ -188,7 +188,7 @@ struct logistic_regression {
     ///   requires: x.size() == n * coefficients.size() (else shape_error); x finite (else
     ///             numeric_error naming row and column).
     std::vector<double> decision_function(std::span<const double> x, std::size_t n) const {
-        constexpr const char* who = "canary::risk::logistic_regression::decision_function";
+        constexpr const char* who = "canary::models::logistic_regression::decision_function";
         const std::size_t p = coefficients.size();
         if (x.size() != n * p)
             throw shape_error(std::string(who) + ": x holds " + std::to_string(x.size()) + " values, but n * p = " +
@@ -271,4 +271,4 @@ private:
     }
 };
 
-}  // namespace canary::risk
+}  // namespace canary::models

@@ -1,8 +1,8 @@
-// canary/risk/logistic_regression.hpp against sklearn's LogisticRegression(C = 1 / l2) on the data
+// canary/models/logistic_regression.hpp against sklearn's LogisticRegression(C = 1 / l2) on the data
 // sets of tests/fixtures/stats/logistic_regression.json (tools/make_stats_fixtures.py): penalised,
 // unpenalised, strongly penalised, sample-weighted (with zero weights), integer features with ties,
 // nearly separable rare events. Plus separable data, the optimality conditions and input checks.
-#include "canary/risk/logistic_regression.hpp"
+#include "canary/models/logistic_regression.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 
 namespace {
 
-using namespace canary::risk;
+using namespace canary::models;
 using canary_test::doubles;
 using canary_test::integers;
 using canary_test::load_stats_fixture;
