@@ -15,7 +15,7 @@
 #include "canary/core/rng.hpp"
 #include "canary/models/srr.hpp"
 #include "canary/models/srr_data.hpp"
-#include "canary/train/checkpoint.hpp"
+#include "canary/io/checkpoint.hpp"
 
 namespace {
 

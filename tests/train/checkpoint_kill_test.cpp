@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "canary/core/rng.hpp"
-#include "canary/train/checkpoint.hpp"
+#include "canary/io/checkpoint.hpp"
 
 namespace {
 

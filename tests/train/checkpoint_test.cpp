@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "canary/canary.hpp"
-#include "canary/train/checkpoint.hpp"
+#include "canary/io/checkpoint.hpp"
 
 using namespace canary;
 

@@ -191,7 +191,7 @@ struct FitOptions {
     /// the numbers must match, or a config_error names it). Needs checkpoint_format.
     std::filesystem::path resume_from;
     /// The file format of checkpoints: canary::checkpoint_files() from
-    /// <canary/train/checkpoint.hpp> (kept out of this header, which needs no JSON library).
+    /// <canary/io/checkpoint.hpp> (kept out of this header, which needs no JSON library).
     checkpoint_codec checkpoint_format;
 };
 
@@ -310,7 +310,7 @@ FitHistory fit_binary(M& model, const Train& train, const Validation& validation
             throw config_error("fit_binary: checkpoints are implemented for host (CPU) models only");
         if (save_file == nullptr || load_file == nullptr)
             throw config_error("fit_binary: checkpoint_path or resume_from is set but checkpoint_format is not; set it "
-                               "to canary::checkpoint_files() from <canary/train/checkpoint.hpp>");
+                               "to canary::checkpoint_files() from <canary/io/checkpoint.hpp>");
     }
     train.check_finite(o.name + " training set");
     if (validation_n) validation.check_finite(o.name + " validation set");

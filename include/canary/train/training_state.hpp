@@ -33,7 +33,7 @@ struct training_checkpoint {
 };
 
 /// How fit_binary saves and loads checkpoints: plain function pointers, one pair per scalar type.
-/// Set FitOptions::checkpoint_format = canary::checkpoint_files() (canary/train/checkpoint.hpp).
+/// Set FitOptions::checkpoint_format = canary::checkpoint_files() (canary/io/checkpoint.hpp).
 struct checkpoint_codec {
     void (*save_float)(const std::filesystem::path&, const training_checkpoint<float>&) = nullptr;
     training_checkpoint<float> (*load_float)(const std::filesystem::path&) = nullptr;
