@@ -1,6 +1,8 @@
 // canary-risk models of the graph family (arXiv 2512.17185's Systemic Risk Radar):
 //   srr_snapshot_gnn   the correlation graph of day t -> GCN, GCN, mean over nodes -> logit
 //   srr_temporal_gnn   the last K graphs (default 5) -> per-graph encoder -> GRU -> logit
+//   srr_snapshot_gat   srr_snapshot_gnn with 4-head GATConv layers in place of the GCNs (not a
+//                      paper model: the same data through attention over each node's neighbours)
 // Every instrument of the panel is a node. Per day: the 7 node features (scaled on the training
 // span only), Spearman correlation graphs over a trailing window (Options::graph_window, default 7)
 // with |rho| >= Options::graph_threshold (0.5). Same samples, labels, split, early stopping,
@@ -74,6 +76,9 @@ inline Row run_graph_model(const std::string& name, const Prepared& p, const Opt
 void register_graph_models(std::map<std::string, Runner>& r) {
     r["srr_snapshot_gnn"] = [](const Prepared& p, const Options& o, std::ostream& log) {
         return run_graph_model<canary::models::srr_snapshot_gnn<>>("srr_snapshot_gnn", p, o, 0, log);
+    };
+    r["srr_snapshot_gat"] = [](const Prepared& p, const Options& o, std::ostream& log) {
+        return run_graph_model<canary::models::srr_snapshot_gat<>>("srr_snapshot_gat", p, o, 0, log);
     };
     r["srr_temporal_gnn"] = [](const Prepared& p, const Options& o, std::ostream& log) {
         return run_graph_model<canary::models::srr_temporal_gnn<>>("srr_temporal_gnn", p, o, o.graph_steps, log);
