@@ -178,8 +178,8 @@ TEST(DataParallel, TemporalGnnMatchesOneProcessAfter20AdamSteps) {
     o.seed = 4;
 
     Gnn reference(21), initial(21);
-    const models::srr_samples<Gnn::network> train(graphs.graphs, train_days, train_labels, d.steps);
-    const models::srr_samples<Gnn::network> validation(graphs.graphs, val_days, val_labels, d.steps);
+    const models::srr_samples<Gnn::network, double> train(graphs.graphs, train_days, train_labels, d.steps);
+    const models::srr_samples<Gnn::network, double> validation(graphs.graphs, val_days, val_labels, d.steps);
     const FitHistory one = fit_binary(reference, train, validation, o);
     Gnn parallel(comm.rank() == 0 ? 21 : 500 + comm.rank());
     const FitHistory many = dist::fit_binary_data_parallel(parallel, train, validation, o, comm);
